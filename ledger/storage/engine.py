@@ -1,0 +1,75 @@
+"""Engines for SQLite (WAL, the embedded default) and PostgreSQL, and Alembic upgrades."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+
+from ledger.storage.schema import tree_state
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """How to reach the database; read from configuration at the edges, passed in here."""
+
+    url: str
+    # FULL survives power loss as well as kill -9; NORMAL (WAL) survives kill -9 only.
+    sqlite_synchronous: str = "FULL"
+    pool_size: int = 5
+    echo: bool = False
+
+
+def create_database_engine(settings: DatabaseSettings) -> Engine:
+    url = make_url(settings.url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, echo=settings.echo, connect_args={"timeout": 30, "check_same_thread": False})
+        synchronous = settings.sqlite_synchronous.upper()
+        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record) -> None:
+            # Let SQLAlchemy's "begin" event decide how a transaction starts (see below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:
+            # Writers take the lock up front: a deferred transaction that later writes
+            # can fail with SQLITE_BUSY instead of waiting its turn.
+            if conn.get_execution_options().get("sqlite_write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, echo=settings.echo, pool_size=settings.pool_size, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` and make sure the single tree_state row exists."""
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    with engine.connect().execution_options(sqlite_write=True) as conn, conn.begin():
+        if conn.execute(select(tree_state.c.id)).first() is None:
+            conn.execute(insert(tree_state).values(id=1, tree_size=0))
