@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from ledger.errors import InvalidField
@@ -21,6 +22,7 @@ except ImportError:  # pragma: no cover - pycryptodome comes with eth-hash
 
 
 ZERO32 = bytes(32)
+_HEX_RE = re.compile(r"(?:[0-9a-fA-F]{2})*")
 UINT32_MAX = (1 << 32) - 1
 UINT64_MAX = (1 << 64) - 1
 
@@ -41,7 +43,7 @@ def parse_hex(field: str, value: Any, length: int | None = None) -> bytes:
     if not value.startswith(("0x", "0X")):
         raise InvalidField(field, "must start with 0x")
     digits = value[2:]
-    if len(digits) % 2 or not all(c in "0123456789abcdefABCDEF" for c in digits):
+    if not _HEX_RE.fullmatch(digits):
         raise InvalidField(field, "must be an even number of hex digits")
     raw = bytes.fromhex(digits)
     if length is not None and len(raw) != length:

@@ -68,7 +68,9 @@ def _parse_summary(value: Any) -> str:
         raise InvalidField("summary", "must be a string")
     if not 1 <= len(value) <= SUMMARY_MAX:
         raise InvalidField("summary", f"must be 1-{SUMMARY_MAX} characters")
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Cn") for c in value):
+    if not (value.isascii() and value.isprintable()) and any(
+        unicodedata.category(c) in ("Cc", "Cs", "Cn") for c in value
+    ):
         raise InvalidField("summary", "must not contain control, surrogate or unassigned characters")
     return value
 

@@ -272,12 +272,12 @@ def verify_inclusion(
     _check_hash("rootHash", expected_root)
     calculated = root_from_inclusion_proof(leaf_index, tree_size, leaf_hash_, proof)
     if calculated != expected_root:
-        raise InclusionProofInvalid("calculated root differs from the expected root", expected=expected_root, calculated=calculated)
+        raise InclusionProofInvalid(
+            "calculated root differs from the expected root", expected=expected_root, calculated=calculated
+        )
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Raise ConsistencyProofInvalid unless the tree of new_size extends the tree of old_size."""
     _check_size("from", old_size)
     _check_size("to", new_size)

@@ -75,7 +75,9 @@ def verify_bundle(
             )
         calculated = merkle.leaf_hash(leaf_bytes(digest, signature, item.received_at))
         if calculated != item.leaf_hash:
-            raise RootMismatch(f"{STEPS[2]}: {where}: leaf hash differs", expected=item.leaf_hash, calculated=calculated)
+            raise RootMismatch(
+                f"{STEPS[2]}: {where}: leaf hash differs", expected=item.leaf_hash, calculated=calculated
+            )
         try:
             merkle.verify_inclusion(
                 item.leaf_index, checkpoint.tree_size, item.leaf_hash, item.inclusion_proof, checkpoint.root_hash

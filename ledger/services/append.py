@@ -167,9 +167,7 @@ class Appender:
             key = submission.key
             # 1. idempotency: same agency + eventId
             if key in existing or key in accepted:
-                previous_struct = (
-                    existing[key].event.hash_struct() if key in existing else accepted_struct[key]
-                )
+                previous_struct = existing[key].event.hash_struct() if key in existing else accepted_struct[key]
                 if previous_struct != signed.struct_hash:
                     outcomes.append(
                         DuplicateEvent(
@@ -243,7 +241,7 @@ class Appender:
             tx.insert_payloads(payload_rows)
             tx.insert_nodes(new_nodes)
             changed = {h.case_commitment: h for h in heads.values() if stored_heads.get(h.case_commitment) != h}
-            tx.upsert_case_heads(changed.values(), stored_heads.keys())
+            tx.upsert_case_heads(changed.values())
             tx.set_tree_size(size + len(event_rows))
         return outcomes
 
@@ -261,6 +259,7 @@ class Appender:
             stored.leaf_index < anchored,
             head,
         )
+
 
 def _signer_error(tx: WriteTx, agency: str, signer: bytes, current: AgencySigner | None) -> SaksiError:
     if current is None:

@@ -104,10 +104,9 @@ def test_case_heads_insert_then_update(store):
     _append_leaves(store, [bytes(32), bytes(32)])
     commitment = b"\x07" * 32
     with store.write() as tx:
-        tx.upsert_case_heads([CaseHead(commitment, 1, b"\x01" * 32, 0)], [])
+        tx.upsert_case_heads([CaseHead(commitment, 1, b"\x01" * 32, 0)])
     with store.write() as tx:
-        existing = tx.case_heads([commitment])
-        tx.upsert_case_heads([CaseHead(commitment, 2, b"\x02" * 32, 1)], existing.keys())
+        tx.upsert_case_heads([CaseHead(commitment, 2, b"\x02" * 32, 1)])
     with store.read() as tx:
         assert tx.case_heads([commitment])[commitment] == CaseHead(commitment, 2, b"\x02" * 32, 1)
 
