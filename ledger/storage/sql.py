@@ -63,6 +63,16 @@ class CaseHead:
 
 
 @dataclass(frozen=True, slots=True)
+class AnchorRecord:
+    tree_size: int
+    chain_id: int
+    contract: bytes
+    tx_hash: bytes | None
+    block_number: int | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgencySigner:
     agency: str
     signer: bytes
@@ -201,6 +211,56 @@ class Reader:
     def checkpoint(self, tree_size: int) -> tuple[int, bytes, str] | None:
         row = self.conn.execute(select(checkpoints).where(checkpoints.c.tree_size == tree_size)).first()
         return None if row is None else (row.tree_size, bytes(row.root_hash), row.origin)
+
+    def anchor_for(self, tree_size: int) -> AnchorRecord | None:
+        row = self.conn.execute(select(anchors).where(anchors.c.tree_size == tree_size)).first()
+        if row is None:
+            return None
+        return AnchorRecord(
+            row.tree_size,
+            row.chain_id,
+            bytes(row.contract),
+            None if row.tx_hash is None else bytes(row.tx_hash),
+            row.block_number,
+            row.status,
+        )
+
+    def latest_anchored_checkpoint(self) -> tuple[int, bytes, str] | None:
+        """The newest checkpoint whose anchor is mined or confirmed on chain."""
+        row = self.conn.execute(
+            select(checkpoints)
+            .join(anchors, anchors.c.tree_size == checkpoints.c.tree_size)
+            .where(anchors.c.status.in_(("mined", "confirmed")))
+            .order_by(checkpoints.c.tree_size.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else (row.tree_size, bytes(row.root_hash), row.origin)
+
+    def agencies(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(
+                agencies.c.code,
+                agencies.c.name,
+                agencies.c.status,
+                agency_signers.c.signer,
+                agency_signers.c.valid_from,
+            )
+            .outerjoin(
+                agency_signers,
+                and_(agency_signers.c.agency == agencies.c.code, agency_signers.c.valid_until.is_(None)),
+            )
+            .order_by(agencies.c.code)
+        )
+        return [
+            {
+                "code": r.code,
+                "name": r.name,
+                "status": r.status,
+                "signer": None if r.signer is None else bytes(r.signer),
+                "since": r.valid_from,
+            }
+            for r in rows
+        ]
 
     def anchored_size(self) -> int:
         """The largest tree size whose anchor is mined or confirmed (0 if none)."""

@@ -1,0 +1,52 @@
+# One entry point for everything: the same commands in the README, in .ci/run and in your head.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA_DIR ?= ./saksi-data
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-fast lint bench vectors clean
+
+setup: $(VENV)/.installed node_modules/.installed $(HOME)/.solcx/.saksi-shim
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# py-solc-x (and brownie) look for compilers in ~/.solcx: register the npm solc there.
+$(HOME)/.solcx/.saksi-shim: scripts/solc-shim.js ledger/chain/solc.py $(VENV)/.installed node_modules/.installed
+	$(PY) -c "from ledger.chain.solc import install_shim; install_shim()"
+	touch $@
+
+demo: setup
+	$(VENV)/bin/saksi demo --data-dir $(DATA_DIR)
+
+test: setup
+	$(PY) scripts/gen_vectors.py --check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not postgres and not anvil and not ganache and not browser and not slow" $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check ledger api tests scripts benchmarks
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/gen_vectors.py --check
+	$(PY) scripts/compile_contracts.py --check
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+vectors: setup
+	$(PY) scripts/gen_vectors.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis $(DATA_DIR)

@@ -1,0 +1,99 @@
+"""`create_app(settings)`: the FastAPI shell around the ledger services."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from starlette.responses import Response
+
+from api import problems
+from api.deps import RateLimiter
+from api.metrics import Metrics
+from api.routers import agencies, citizens, ops, public
+from api.schemas import SubmissionBatch, SubmissionItem
+from ledger.config import Settings
+from ledger.services.ledger import VERSION, Ledger
+from ledger.storage.engine import DatabaseSettings, create_database_engine
+from ledger.storage.sql import SqlStore
+
+
+def _wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def create_app(
+    settings: Settings,
+    ledger: Ledger | None = None,
+    clock_ms: Callable[[], int] = _wall_clock_ms,
+    chain_probe: Callable[[], int] | None = None,
+) -> FastAPI:
+    """Build the app; `ledger` and `chain_probe` may be passed in (tests, `saksi serve`)."""
+    if ledger is None:
+        engine = create_database_engine(
+            DatabaseSettings(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        )
+        ledger = Ledger(settings, SqlStore(engine), clock_ms)
+    app = FastAPI(
+        title="Saksi",
+        version=VERSION,
+        summary="Tamper-evident audit ledger for public services",
+        description="Signed service events in an RFC 9162 Merkle log whose checkpoints are anchored on an EVM chain.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.ledger = ledger
+    app.state.metrics = Metrics()
+    app.state.citizen_limiter = RateLimiter(settings.limits.citizen_rate_per_minute)
+    app.state.complaint_limiter = RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3)
+    app.state.chain_probe = chain_probe
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
+    problems.install(app)
+
+    @app.exception_handler(citizens.RateLimited)
+    async def _rate_limited(request: Request, exc: citizens.RateLimited) -> Response:
+        return citizens.rate_limited_response()
+
+    @app.middleware("http")
+    async def _observe(request: Request, call_next) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        app.state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        app.state.metrics.latency.labels(path).observe(time.perf_counter() - started)
+        return response
+
+    for router in (agencies.router, citizens.router, public.router, ops.router):
+        app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (SubmissionItem, SubmissionBatch):
+                definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(definition.pop("$defs", {}))
+                components[model.__name__] = definition
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

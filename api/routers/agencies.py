@@ -1,0 +1,114 @@
+"""Routes for agencies' back offices: submit signed events, read them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Path, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import LedgerDep, read_json
+from api.problems import error_response, problem_body
+from api.schemas import PROBLEM_RESPONSES, ReceiptOut, ReceiptsOut, SubmissionBatch, SubmissionItem
+from ledger.errors import InvalidInput, SaksiError
+from ledger.services.append import Receipt
+
+router = APIRouter(prefix="/v1", tags=["agencies"])
+
+_SUBMIT_DOC = """Submit one signed event (a bare item) or a batch `{"events": [item, …]}`.
+
+One item: 201 with its receipt when new, 200 with the original receipt for an identical
+resubmission, else a problem (409 conflicting duplicate or stale case head, 401 bad
+signature, 403 unknown or revoked signer, 413/422 oversized or invalid).
+
+A batch is committed in one transaction with **per-item results**: every valid item is
+appended, every refused item writes nothing and gets `{"index", "problem"}` in its place.
+Status: 201 if all items succeeded and one at least is new, 200 if all were resubmissions,
+207 if any item was refused. Receipts exist only after the commit."""
+
+
+@router.post(
+    "/events",
+    summary="Submit signed service events",
+    description=_SUBMIT_DOC,
+    response_model=None,
+    responses={
+        200: {"model": ReceiptOut, "description": "identical resubmission"},
+        201: {"model": ReceiptOut, "description": "appended (a batch answers ReceiptsOut)"},
+        207: {"model": ReceiptsOut, "description": "batch with refused items"},
+        **PROBLEM_RESPONSES,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/SubmissionItem"},
+                            {"$ref": "#/components/schemas/SubmissionBatch"},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+async def submit_events(request: Request, ledger: LedgerDep) -> Response:
+    metrics = request.app.state.metrics
+    body = await read_json(request, ledger.settings.limits.max_body_bytes)
+    batch = isinstance(body, dict) and "events" in body and "event" not in body
+    if batch:
+        if set(body) != {"events"} or not isinstance(body["events"], list):
+            raise InvalidInput('a batch is {"events": [item, …]} and nothing else')
+        items: list[Any] = body["events"]
+        if not items:
+            raise InvalidInput("events: the batch is empty")
+    else:
+        items = [body]
+    outcomes = await run_in_threadpool(ledger.submit, items)
+    for outcome in outcomes:
+        if isinstance(outcome, Receipt):
+            (metrics.events_accepted if outcome.created else metrics.events_duplicate).inc()
+        else:
+            metrics.events_refused.labels(outcome.kind).inc()
+    if not batch:
+        (outcome,) = outcomes
+        if isinstance(outcome, SaksiError):
+            outcome.evidence.pop("index", None)
+            return error_response(outcome, request.url.path)
+        return _json(outcome.to_json(), 201 if outcome.created else 200)
+    rendered: list[dict[str, Any]] = []
+    failed = created = False
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, SaksiError):
+            failed = True
+            outcome.evidence.pop("index", None)
+            rendered.append({"index": index, "problem": problem_body(outcome)})
+        else:
+            created |= outcome.created
+            rendered.append(outcome.to_json())
+    return _json({"receipts": rendered}, 207 if failed else 201 if created else 200)
+
+
+@router.get(
+    "/events/{agency}/{eventId}",
+    summary="Read an accepted event with its receipt data",
+    responses=PROBLEM_RESPONSES,
+)
+async def get_event(
+    ledger: LedgerDep,
+    agency: str = Path(pattern=r"^[a-z0-9.-]{1,32}$"),
+    eventId: str = Path(pattern=r"^[A-Za-z0-9._:-]{1,64}$"),  # noqa: N803 - the public name
+) -> Response:
+    return _json(await run_in_threadpool(ledger.event, agency, eventId))
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+# Referenced by the requestBody schema above; registering them keeps them in components.
+SCHEMAS_FOR_OPENAPI = (SubmissionItem, SubmissionBatch)

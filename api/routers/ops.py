@@ -1,0 +1,52 @@
+"""Operations: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import LedgerDep
+from api.routers.agencies import _json
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> Response:
+    return _json({"status": "ok"})
+
+
+@router.get("/readyz", summary="Database and chain reachable, anchoring lag under its threshold")
+async def readyz(request: Request, ledger: LedgerDep) -> Response:
+    checks: dict[str, dict] = {}
+    try:
+        status = await run_in_threadpool(ledger.status)
+        checks["database"] = {"ok": True}
+        lag_ok = status["anchorLagSeconds"] <= ledger.settings.max_anchor_lag_s
+        checks["anchoring"] = {"ok": lag_ok, **status}
+    except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+        checks["database"] = {"ok": False, "error": str(exc).splitlines()[0]}
+    probe = getattr(request.app.state, "chain_probe", None)
+    if probe is not None:
+        try:
+            checks["chain"] = {"ok": True, "blockNumber": await run_in_threadpool(probe)}
+        except Exception as exc:  # noqa: BLE001
+            checks["chain"] = {"ok": False, "error": str(exc).splitlines()[0]}
+    ready = all(c["ok"] for c in checks.values())
+    return _json({"status": "ready" if ready else "not-ready", "checks": checks}, 200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(request: Request, ledger: LedgerDep) -> Response:
+    m = request.app.state.metrics
+    try:
+        status = await run_in_threadpool(ledger.status)
+        m.tree_size.set(status["treeSize"])
+        m.anchored_size.set(status["anchoredSize"])
+        m.anchor_lag_leaves.set(status["unanchoredLeaves"])
+        m.anchor_lag_seconds.set(status["anchorLagSeconds"])
+    except Exception:  # noqa: BLE001 - metrics still serve the counters
+        pass
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,78 @@
+"""Routes for auditors and anyone: the log's checkpoints, proofs, leaves, agencies and statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.deps import LedgerDep
+from api.routers.agencies import _json
+from api.schemas import PROBLEM_RESPONSES, CheckpointOut, ConsistencyOut, InclusionOut, InfoOut, LeavesOut
+
+router = APIRouter(prefix="/v1", tags=["log"])
+Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
+
+
+@router.get("/info", response_model=InfoOut, summary="Origin, chain, contract and EIP-712 domain")
+async def info(ledger: LedgerDep) -> Response:
+    return _json(ledger.info())
+
+
+@router.get(
+    "/checkpoints/latest",
+    response_model=CheckpointOut,
+    responses=PROBLEM_RESPONSES,
+    summary="The newest checkpoint and its anchor (null while pending)",
+)
+async def latest_checkpoint(ledger: LedgerDep) -> Response:
+    return _json((await run_in_threadpool(ledger.checkpoint)).to_json())
+
+
+@router.get("/checkpoints/{treeSize}", response_model=CheckpointOut, responses=PROBLEM_RESPONSES)
+async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 - 1)) -> Response:  # noqa: N803
+    return _json((await run_in_threadpool(ledger.checkpoint, treeSize)).to_json())
+
+
+@router.get(
+    "/proofs/inclusion",
+    response_model=InclusionOut,
+    responses=PROBLEM_RESPONSES,
+    summary="RFC 9162 inclusion proof of a leaf in the tree of a given size",
+)
+async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Response:  # noqa: N803
+    return _json(await run_in_threadpool(ledger.inclusion, leafIndex, treeSize))
+
+
+@router.get(
+    "/proofs/consistency",
+    response_model=ConsistencyOut,
+    responses=PROBLEM_RESPONSES,
+    summary="RFC 9162 consistency proof between two tree sizes",
+)
+async def consistency(
+    ledger: LedgerDep, from_: Annotated[int, Query(alias="from", ge=0, le=2**63 - 1)], to: Size
+) -> Response:
+    return _json(await run_in_threadpool(ledger.consistency, from_, to))
+
+
+@router.get(
+    "/log/leaves",
+    response_model=LeavesOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Leaf hashes by range (end exclusive; one bounded page) to rebuild the tree independently",
+)
+async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
+    return _json(await run_in_threadpool(ledger.leaves, start, end))
+
+
+@router.get("/agencies", summary="The agency registry as mirrored from the chain")
+async def agencies(ledger: LedgerDep) -> Response:
+    return _json({"agencies": await run_in_threadpool(ledger.agencies)})
+
+
+@router.get("/stats", summary="Volumes, time to completion, complaints and anchoring lag")
+async def stats(ledger: LedgerDep) -> Response:
+    return _json(await run_in_threadpool(ledger.stats))

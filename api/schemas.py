@@ -1,0 +1,137 @@
+"""API schemas for OpenAPI: separate from domain types; handlers return plain JSON built by services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Hex = str
+
+
+class ServiceEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    eventId: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")
+    agency: str = Field(pattern=r"^[a-z0-9.-]{1,32}$")
+    caseCommitment: Hex
+    caseSeq: int = Field(ge=1, le=2**32 - 1)
+    prevEventHash: Hex
+    eventType: str
+    summary: str = Field(max_length=280)
+    occurredAt: int
+    payloadDigest: Hex
+
+
+class SubmissionItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event: ServiceEventIn
+    signature: Hex = Field(description="65 bytes r ‖ s ‖ v, low-s, v 27/28")
+    payload: Any | None = None
+    payloadSalt: Hex | None = None
+    version: int | None = 1
+
+
+class SubmissionBatch(BaseModel):
+    events: list[SubmissionItem] = Field(max_length=1000)
+
+
+class CaseHeadOut(BaseModel):
+    caseSeq: int
+    headHash: Hex
+
+
+class ReceiptOut(BaseModel):
+    agency: str
+    eventId: str
+    leafIndex: int
+    leafHash: Hex
+    receivedAt: int = Field(description="unix milliseconds")
+    status: str = Field(description="pending or anchored")
+    created: bool
+    caseHead: CaseHeadOut
+
+
+class ReceiptsOut(BaseModel):
+    receipts: list[dict[str, Any]] = Field(description="one receipt per item, or {index, problem} for a refused item")
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class AnchorOut(BaseModel):
+    chainId: int
+    contract: Hex
+    txHash: Hex
+    blockNumber: int
+    status: str | None = None
+
+
+class CheckpointOut(BaseModel):
+    treeSize: int
+    rootHash: Hex
+    checkpoint: str
+    anchor: AnchorOut | None
+
+
+class InclusionOut(BaseModel):
+    leafIndex: int
+    treeSize: int
+    leafHash: Hex
+    proof: list[Hex]
+
+
+class ConsistencyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: int = Field(alias="from")
+    to: int
+    proof: list[Hex]
+
+
+class LeavesOut(BaseModel):
+    start: int
+    end: int
+    leafHashes: list[Hex]
+
+
+class InfoOut(BaseModel):
+    origin: str
+    chainId: int
+    contract: Hex
+    eip712Domain: dict[str, Any]
+    publicRpcUrl: str | None
+    version: str
+
+
+class TimelineEvent(ServiceEventIn):
+    model_config = ConfigDict(extra="allow")
+    signature: Hex
+    signer: Hex
+    leafIndex: int
+    leafHash: Hex
+    receivedAt: int
+    anchored: bool
+
+
+class TimelineOut(BaseModel):
+    caseCommitment: Hex
+    events: list[TimelineEvent]
+    head: CaseHeadOut
+    checkpoint: CheckpointOut | None
+
+
+class ComplaintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    caseRef: str = Field(min_length=1, max_length=64)
+    accessCode: str = Field(min_length=52, max_length=80)
+    category: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", default="general")
+    message: str = Field(min_length=1, max_length=2000)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (401, 403, 404, 409, 413, 422, 429, 503)
+}

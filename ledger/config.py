@@ -1,0 +1,102 @@
+"""Typed configuration, kept as `config.json` in the data directory.
+
+Only the edges (CLI, API start-up) read files and the environment; everything
+else receives a :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ledger.core.checkpoint import default_origin
+from ledger.core.encoding import parse_address
+from ledger.core.events import Domain
+from ledger.errors import InvalidInput, NotFound
+
+CONFIG_FILE = "config.json"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_batch: int = 1000
+    max_payload_bytes: int = 64 * 1024
+    max_clock_skew_s: int = 300
+    leaves_page: int = 1000
+    citizen_rate_per_minute: int = 120
+    complaint_rate_per_hour: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str = ""
+    chain: str = "embedded"  # "embedded" or a JSON-RPC URL
+    chain_id: int = 0
+    contract: str = ""  # 0x address of the ledger contract, set by `saksi init`
+    public_rpc_url: str = ""  # shown to citizens' browsers to check roots on chain
+    anchor_every_leaves: int = 1000
+    anchor_every_seconds: float = 30.0
+    confirmations: int = 0
+    max_anchor_lag_s: float = 600.0
+    sqlite_synchronous: str = "FULL"
+    cors_origins: tuple[str, ...] = ()
+    complaints_agency: str = ""  # agency code the complaints desk signs as
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{Path(self.data_dir) / 'saksi.db'}")
+
+    @property
+    def domain(self) -> Domain:
+        if not self.contract or not self.chain_id:
+            raise NotFound("this data directory has no deployed contract yet: run `saksi init`")
+        return Domain(self.chain_id, parse_address("contract", self.contract))
+
+    @property
+    def origin(self) -> str:
+        domain = self.domain
+        return default_origin(domain.chain_id, domain.verifying_contract)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    # --- persistence ---------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["data_dir"] = None  # the folder the file is in; never written as a machine path
+        data["cors_origins"] = list(self.cors_origins)
+        default_db = f"sqlite:///{Path(self.data_dir) / 'saksi.db'}"
+        if self.database_url == default_db:
+            data["database_url"] = ""
+        return {k: v for k, v in data.items() if k != "data_dir"}
+
+    def save(self) -> Path:
+        path = Path(self.data_dir) / CONFIG_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, data_dir: Path | str) -> Settings:
+        path = Path(data_dir) / CONFIG_FILE
+        if not path.exists():
+            raise NotFound(f"{path} does not exist: run `saksi init --data-dir {data_dir}` first")
+        try:
+            raw = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{path} is not valid JSON: {exc}") from None
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise InvalidInput(f"{path}: unknown setting {unknown[0]!r}")
+        limits = Limits(**raw.pop("limits", {}))
+        raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
+        return cls(data_dir=Path(data_dir), limits=limits, **raw)

@@ -1,0 +1,278 @@
+"""The application service the API and the CLI call: one object, storage and clock passed in."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ledger.config import Settings
+from ledger.core.bundle import Anchor, ProofBundle
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.encoding import hex0x
+from ledger.core.events import Domain
+from ledger.errors import InvalidField, NotFound
+from ledger.services import proofs
+from ledger.services.append import Appender, AppendSettings, Outcome
+from ledger.storage.schema import events
+from ledger.storage.sql import Reader, SqlStore, StoredEvent
+
+TERMINAL_EVENT_TYPES = frozenset(
+    {"document.issued", "application.rejected", "application.withdrawn", "complaint.resolved", "case.closed"}
+)
+SERVICE_OF_AGENCY = {"dukcapil": "ktp", "polri": "sim", "imigrasi": "paspor", "pemkot": "pengaduan"}
+VERSION = "0.1.0"
+
+
+def service_of(agency: str) -> str:
+    """The public service an agency's cases belong to, by its institution prefix."""
+    return SERVICE_OF_AGENCY.get(agency.split(".", 1)[0], agency.split(".", 1)[0])
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    checkpoint: Checkpoint
+    anchor: Anchor | None
+    anchor_status: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.checkpoint.to_json()
+        data["anchor"] = None if self.anchor is None else {**self.anchor.to_json(), "status": self.anchor_status}
+        return data
+
+
+class Ledger:
+    def __init__(self, settings: Settings, store: SqlStore, clock_ms: Callable[[], int]) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock_ms = clock_ms
+        self.domain: Domain = settings.domain
+        self.origin = settings.origin
+        limits = settings.limits
+        self.appender = Appender(
+            store,
+            self.domain,
+            clock_ms,
+            AppendSettings(
+                max_clock_skew_s=limits.max_clock_skew_s,
+                max_payload_bytes=limits.max_payload_bytes,
+                max_batch=limits.max_batch,
+            ),
+        )
+
+    # --- agencies ------------------------------------------------------------------------
+
+    def submit(self, items: Sequence[Any]) -> list[Outcome]:
+        return self.appender.submit(items)
+
+    def event(self, agency: str, event_id: str) -> dict[str, Any]:
+        with self.store.read() as reader:
+            found = reader.events_by_key([(agency, event_id)]).get((agency, event_id))
+            if found is None:
+                raise NotFound(f"no event {agency}/{event_id}")
+            anchored = reader.anchored_size()
+            head = reader.case_heads([found.event.case_commitment])[found.event.case_commitment]
+        return {
+            **self._event_json(found, anchored),
+            "caseHead": {"caseSeq": head.case_seq, "headHash": hex0x(head.head_hash)},
+        }
+
+    # --- citizens ------------------------------------------------------------------------
+
+    def case_timeline(self, case_commitment: bytes) -> dict[str, Any]:
+        with self.store.read() as reader:
+            stored = reader.case_events(case_commitment)
+            if not stored:
+                raise NotFound("no events for this case")
+            anchored = reader.anchored_size()
+            view = self._citizen_checkpoint(reader)
+        head = stored[-1]
+        return {
+            "caseCommitment": hex0x(case_commitment),
+            "events": [self._event_json(s, anchored) for s in stored],
+            "head": {"caseSeq": head.event.case_seq, "headHash": hex0x(head.event.hash_struct())},
+            "checkpoint": None if view is None else view.to_json(),
+        }
+
+    def case_bundle(self, case_commitment: bytes) -> ProofBundle:
+        with self.store.read() as reader:
+            view = self._citizen_checkpoint(reader)
+            if view is None:
+                raise NotFound("no checkpoint yet: the case's events are waiting to be anchored")
+            stored = reader.case_events(case_commitment)
+            if not stored:
+                raise NotFound("no events for this case")
+            bundled = proofs.bundle_events(reader, stored, view.checkpoint)
+            if not bundled:
+                raise NotFound("the case's events are not covered by an anchored checkpoint yet")
+        return ProofBundle(self.domain, view.checkpoint, view.anchor, case_commitment, bundled)
+
+    # --- auditors and anyone -----------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "chainId": self.domain.chain_id,
+            "contract": hex0x(self.domain.verifying_contract),
+            "eip712Domain": self.domain.to_json(),
+            "publicRpcUrl": self.settings.public_rpc_url or None,
+            "version": VERSION,
+        }
+
+    def checkpoint(self, tree_size: int | None = None) -> CheckpointView:
+        with self.store.read() as reader:
+            return self._checkpoint_view(reader, proofs.stored_checkpoint(reader, tree_size))
+
+    def inclusion(self, leaf_index: int, tree_size: int) -> dict[str, Any]:
+        with self.store.read() as reader:
+            proof = proofs.inclusion_proof(reader, leaf_index, tree_size)
+            leaf = reader.get_nodes([proofs.merkle.NodeId(0, leaf_index)])
+        return {
+            "leafIndex": leaf_index,
+            "treeSize": tree_size,
+            "leafHash": hex0x(next(iter(leaf.values()))),
+            "proof": [hex0x(h) for h in proof],
+        }
+
+    def consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
+        with self.store.read() as reader:
+            proof = proofs.consistency_proof(reader, old_size, new_size)
+        return {"from": old_size, "to": new_size, "proof": [hex0x(h) for h in proof]}
+
+    def leaves(self, start: int, end: int) -> dict[str, Any]:
+        page = self.settings.limits.leaves_page
+        if start < 0 or end < start:
+            raise InvalidField("end", "must be >= start >= 0")
+        end = min(end, start + page)
+        with self.store.read() as reader:
+            end = min(end, reader.tree_size())
+            hashes = reader.leaf_hashes(start, end) if end > start else []
+        return {"start": start, "end": start + len(hashes), "leafHashes": [hex0x(h) for h in hashes]}
+
+    def agencies(self) -> list[dict[str, Any]]:
+        with self.store.read() as reader:
+            rows = reader.agencies()
+        return [{**r, "signer": None if r["signer"] is None else hex0x(r["signer"])} for r in rows]
+
+    def status(self) -> dict[str, Any]:
+        """Tree size, anchoring lag and the newest checkpoint: for health, metrics and stats."""
+        with self.store.read() as reader:
+            size = reader.tree_size()
+            anchored = reader.anchored_size()
+            latest = reader.latest_anchored_checkpoint()
+            created = None
+            if latest is not None:
+                created = reader.conn.execute(
+                    select(func.min(events.c.received_at)).where(events.c.leaf_index >= latest[0])
+                ).scalar_one()
+            elif size:
+                created = reader.conn.execute(select(func.min(events.c.received_at))).scalar_one()
+        now = self.clock_ms()
+        lag_s = 0.0 if created is None or anchored >= size else max(0.0, (now - created) / 1000)
+        return {
+            "treeSize": size,
+            "anchoredSize": anchored,
+            "unanchoredLeaves": size - anchored,
+            "anchorLagSeconds": lag_s,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        with self.store.read() as reader:
+            rows = reader.conn.execute(
+                select(
+                    events.c.agency,
+                    events.c.event_type,
+                    events.c.case_commitment,
+                    events.c.case_seq,
+                    events.c.occurred_at,
+                )
+            ).all()
+        volumes: dict[tuple[str, str, str], int] = defaultdict(int)
+        cases: dict[bytes, dict[str, Any]] = {}
+        for agency, event_type, commitment, seq, occurred_at in rows:
+            day = _day(occurred_at)
+            volumes[(agency, service_of(agency), day)] += 1
+            case = cases.setdefault(
+                bytes(commitment),
+                {"first": occurred_at, "last": occurred_at, "done": None, "types": set(), "agency": agency},
+            )
+            case["first"] = min(case["first"], occurred_at)
+            case["last"] = max(case["last"], occurred_at)
+            case["types"].add(event_type)
+            if event_type in TERMINAL_EVENT_TYPES:
+                case["done"] = max(case["done"] or 0, occurred_at)
+            if seq == 1:
+                case["agency"] = agency
+        durations: dict[str, list[float]] = defaultdict(list)
+        complaints_open = complaints_resolved = 0
+        for case in cases.values():
+            if "complaint.filed" in case["types"]:
+                if "complaint.resolved" in case["types"]:
+                    complaints_resolved += 1
+                else:
+                    complaints_open += 1
+            if case["done"] is not None:
+                durations[service_of(case["agency"])].append((case["done"] - case["first"]) / 86_400)
+        completion = {
+            service: {
+                "cases": len(days),
+                "medianDays": round(statistics.median(days), 2),
+                "p90Days": round(_percentile(days, 0.9), 2),
+            }
+            for service, days in sorted(durations.items())
+        }
+        return {
+            "volumes": [{"agency": a, "service": s, "day": d, "events": n} for (a, s, d), n in sorted(volumes.items())],
+            "timeToCompletion": completion,
+            "complaints": {"open": complaints_open, "resolved": complaints_resolved},
+            "cases": len(cases),
+            "anchoring": self.status(),
+        }
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _citizen_checkpoint(self, reader: Reader) -> CheckpointView | None:
+        """Citizens verify against the newest checkpoint the chain has accepted."""
+        row = reader.latest_anchored_checkpoint()
+        if row is None:
+            return None
+        return self._checkpoint_view(reader, Checkpoint(row[2], row[0], row[1]))
+
+    def _checkpoint_view(self, reader: Reader, checkpoint: Checkpoint) -> CheckpointView:
+        record = reader.anchor_for(checkpoint.tree_size)
+        if record is None or record.tx_hash is None or record.block_number is None:
+            return CheckpointView(checkpoint, None, None if record is None else record.status)
+        anchor = Anchor(record.chain_id, record.contract, record.tx_hash, record.block_number)
+        return CheckpointView(checkpoint, anchor, record.status)
+
+    @staticmethod
+    def _event_json(stored: StoredEvent, anchored_size: int) -> dict[str, Any]:
+        return {
+            **stored.event.to_json(),
+            "signature": hex0x(stored.signature),
+            "signer": hex0x(stored.signer),
+            "leafIndex": stored.leaf_index,
+            "leafHash": hex0x(stored.leaf_hash),
+            "receivedAt": stored.received_at,
+            "anchored": stored.leaf_index < anchored_size,
+        }
+
+
+def _day(unix_seconds: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(unix_seconds, dt.UTC).date().isoformat()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

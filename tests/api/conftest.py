@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+from api.app import create_app
+from ledger.config import Limits, Settings
+from ledger.core.encoding import hex0x
+from ledger.services.ledger import Ledger
+from ledger.services.proofs import make_checkpoint
+from ledger.storage.schema import anchors
+from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, AgencyKey, FakeClock
+
+DUKCAPIL = AgencyKey("dukcapil.jaksel", name="Dukcapil Jakarta Selatan")
+POLRI = AgencyKey("polri.satpas-bandung", name="Satpas Polrestabes Bandung")
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        chain_id=TEST_CHAIN_ID,
+        contract=hex0x(TEST_CONTRACT),
+        limits=Limits(max_body_bytes=256 * 1024, max_batch=100, citizen_rate_per_minute=6000),
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def ledger(settings, store, clock) -> Ledger:
+    settings = settings.__class__(**{**settings.__dict__, "database_url": str(store.engine.url)})
+    with store.write() as tx:
+        for agency in (DUKCAPIL, POLRI):
+            tx.register_agency(agency.code, agency.name, agency.address, at=0)
+    return Ledger(settings, store, clock)
+
+
+@pytest.fixture
+def client(ledger, clock) -> TestClient:
+    return TestClient(create_app(ledger.settings, ledger=ledger, clock_ms=clock))
+
+
+def anchor_now(ledger: Ledger, status: str = "confirmed") -> int:
+    """Checkpoint the tree and record an anchor as the anchoring worker would (chain side faked)."""
+    checkpoint = make_checkpoint(ledger.store, ledger.origin, ledger.clock_ms)
+    with ledger.store.write() as tx:
+        tx.conn.execute(
+            insert(anchors).values(
+                tree_size=checkpoint.tree_size,
+                chain_id=ledger.domain.chain_id,
+                contract=ledger.domain.verifying_contract,
+                tx_hash=checkpoint.tree_size.to_bytes(32, "big"),
+                nonce=checkpoint.tree_size,
+                block_number=100 + checkpoint.tree_size,
+                status=status,
+                created_at=0,
+                updated_at=0,
+            )
+        )
+    return checkpoint.tree_size

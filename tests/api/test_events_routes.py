@@ -1,0 +1,127 @@
+"""POST /v1/events and GET /v1/events/{agency}/{eventId}: every status code."""
+
+from __future__ import annotations
+
+import orjson
+
+from tests.api.conftest import DUKCAPIL, POLRI
+from tests.factories import AgencyKey, CaseBuilder
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(response, status: int, kind: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["type"].endswith("/" + kind), body
+    assert body["detail"]
+    return body
+
+
+def test_single_event_201_then_200_on_identical_resubmission(client):
+    item = CaseBuilder(DUKCAPIL).next_item()
+    first = client.post("/v1/events", json=item)
+    assert first.status_code == 201
+    receipt = first.json()
+    assert receipt["leafIndex"] == 0 and receipt["status"] == "pending" and receipt["created"] is True
+    assert receipt["caseHead"]["caseSeq"] == 1
+    again = client.post("/v1/events", json=item)
+    assert again.status_code == 200
+    assert {k: v for k, v in again.json().items() if k != "created"} == {
+        k: v for k, v in receipt.items() if k != "created"
+    }
+
+
+def test_get_event_200_and_404(client):
+    item = CaseBuilder(DUKCAPIL).next_item()
+    client.post("/v1/events", json=item)
+    got = client.get(f"/v1/events/{DUKCAPIL.code}/{item['event']['eventId']}")
+    assert got.status_code == 200
+    assert got.json()["summary"] == item["event"]["summary"]
+    _problem(client.get(f"/v1/events/{DUKCAPIL.code}/nope"), 404, "not-found")
+    assert client.get("/v1/events/BAD/x").status_code == 422
+
+
+def test_conflicting_duplicate_409(client):
+    item = CaseBuilder(DUKCAPIL).next_item()
+    client.post("/v1/events", json=item)
+    other = CaseBuilder(DUKCAPIL).next_item(event_id=item["event"]["eventId"])
+    _problem(client.post("/v1/events", json=other), 409, "duplicate-event")
+
+
+def test_stale_head_409_carries_the_head(client):
+    case = CaseBuilder(DUKCAPIL)
+    client.post("/v1/events", json=case.next_item())
+    stale = CaseBuilder(DUKCAPIL, ref=case.ref, key=case.key).next_item(event_id="x-1")
+    body = _problem(client.post("/v1/events", json=stale), 409, "stale-case-head")
+    assert body["caseSeq"] == 1 and body["headHash"] == "0x" + case.head.hex()
+
+
+def test_bad_signature_401_and_forbidden_signer_403(client):
+    tampered = CaseBuilder(DUKCAPIL).next_item()
+    tampered["event"]["summary"] = "diubah"
+    _problem(client.post("/v1/events", json=tampered), 401, "bad-signature")
+    _problem(client.post("/v1/events", json=CaseBuilder(DUKCAPIL).next_item(signer=POLRI)), 403, "forbidden-signer")
+    _problem(client.post("/v1/events", json=CaseBuilder(AgencyKey("imigrasi.surabaya")).next_item()), 403, "forbidden-signer")
+
+
+def test_invalid_field_422_names_the_field(client):
+    item = CaseBuilder(DUKCAPIL).next_item(advance=False)
+    item["event"]["caseSeq"] = 0
+    body = _problem(client.post("/v1/events", json=item), 422, "invalid-field")
+    assert body["field"] == "caseSeq"
+
+
+def test_oversized_body_413_before_reading(client):
+    huge = b'{"events": [' + b"1," * 200_000 + b"1]}"
+    _problem(client.post("/v1/events", content=huge, headers={"content-type": "application/json"}), 413, "too-large")
+
+
+def test_malformed_json_422(client):
+    for raw in (b"{", b"\xff\xfe", b'{"summary": "\xc3\x28"}', b"[" * 2000 + b"]" * 2000, b""):
+        response = client.post("/v1/events", content=raw, headers={"content-type": "application/json"})
+        _problem(response, 422, "invalid-input")
+
+
+def test_huge_integers_are_invalid_fields(client):
+    item = CaseBuilder(DUKCAPIL).next_item(advance=False)
+    raw = orjson.dumps(item).replace(b'"caseSeq":1', b'"caseSeq":1' + b"0" * 40)
+    body = _problem(client.post("/v1/events", content=raw, headers={"content-type": "application/json"}), 422, "invalid-field")
+    assert body["field"] == "caseSeq"
+
+
+def test_batch_over_limit_413(client):
+    case = CaseBuilder(DUKCAPIL)
+    item = case.next_item(advance=False)
+    _problem(client.post("/v1/events", json={"events": [item] * 101}), 413, "too-large")
+
+
+def test_batch_per_item_results_207(client):
+    good = CaseBuilder(DUKCAPIL)
+    bad = CaseBuilder(DUKCAPIL).next_item(advance=False)
+    bad["event"]["agency"] = "Not Valid"
+    response = client.post("/v1/events", json={"events": [good.next_item(), bad, good.next_item("documents.verified", "Lengkap")]})
+    assert response.status_code == 207
+    receipts = response.json()["receipts"]
+    assert receipts[0]["leafIndex"] == 0 and receipts[2]["leafIndex"] == 1
+    assert receipts[1]["index"] == 1 and receipts[1]["problem"]["status"] == 422
+
+
+def test_batch_all_new_201_all_known_200(client):
+    case = CaseBuilder(DUKCAPIL)
+    items = [case.next_item(), case.next_item("documents.verified", "Lengkap")]
+    assert client.post("/v1/events", json={"events": items}).status_code == 201
+    assert client.post("/v1/events", json={"events": items}).status_code == 200
+
+
+def test_bad_batch_shapes_422(client):
+    for body in ({"events": []}, {"events": "x"}, {"events": [], "extra": 1}, [1, 2], "text", 5):
+        response = client.post("/v1/events", content=orjson.dumps(body), headers={"content-type": "application/json"})
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_unknown_route_and_method_are_problems(client):
+    _problem(client.get("/v1/nothing"), 404, "not-found")
+    _problem(client.delete("/v1/events"), 405, "method-not-allowed")
