@@ -58,7 +58,7 @@ class Checkpoint:
         if not isinstance(data, dict):
             raise InvalidField("checkpoint", "must be an object")
         checkpoint = cls.from_text(data.get("checkpoint"))
-        if data.get("treeSize") != checkpoint.tree_size:
+        if parse_uint("checkpoint.treeSize", data.get("treeSize"), MAX_TREE_SIZE) != checkpoint.tree_size:
             raise InvalidField("checkpoint.treeSize", "differs from the checkpoint text")
         if parse_hex("checkpoint.rootHash", data.get("rootHash"), 32) != checkpoint.root_hash:
             raise InvalidField("checkpoint.rootHash", "differs from the checkpoint text")

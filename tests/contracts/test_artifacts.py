@@ -1,0 +1,71 @@
+"""The committed build artifacts are exactly what the pinned compiler makes of the sources."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import solcx
+
+from ledger.chain import solc
+
+
+def test_artifacts_match_sources() -> None:
+    fresh = solc.compile_contracts()
+    assert set(fresh) == set(solc.CONTRACTS)
+    for name, artifact in fresh.items():
+        committed = solc.load_artifact(name)
+        # Compare piece by piece first, so that a failure says what drifted.
+        for key in ("sources", "compiler", "abi", "bytecode", "deployedBytecode"):
+            assert committed[key] == artifact[key], f"{name}.{key} drifted: run python scripts/compile_contracts.py"
+        assert solc.artifact_path(name).read_text() == solc.artifact_text(artifact)
+
+
+def test_artifact_records_pinned_compiler_and_settings() -> None:
+    artifact = solc.load_artifact()
+    assert artifact["contractName"] == "SaksiLedger"
+    assert artifact["compiler"]["version"].startswith("0.8.28+commit.")
+    assert artifact["compiler"]["settings"] == {
+        "evmVersion": "shanghai",
+        "optimizer": {"enabled": True, "runs": 200},
+        "metadata": {"bytecodeHash": "none"},
+    }
+    assert "contracts/SaksiLedger.sol" in artifact["sources"]
+
+
+def test_install_shim_is_idempotent_and_leaves_one_compiler(tmp_path) -> None:
+    first = solc.install_shim(tmp_path)
+    text = first.read_text()
+    assert solc.install_shim(tmp_path) == first
+    assert first.read_text() == text
+    assert [p.name for p in tmp_path.iterdir()] == ["solc-v0.8.28"]
+    assert text.startswith("#!/bin/sh\nexec node ")
+    version = solcx.wrapper.get_version_str_from_solc_binary(first)
+    assert version.startswith("0.8.28+commit.")
+
+
+def test_shim_writes_output_larger_than_a_pipe_buffer() -> None:
+    # ASTs of the contract and its imports make the JSON far larger than 64 KiB.
+    compiler_input = {
+        "language": "Solidity",
+        "sources": {
+            "contracts/SaksiLedger.sol": {"content": (solc.REPO_ROOT / "contracts/SaksiLedger.sol").read_text()}
+        },
+        "settings": {**solc.COMPILER_SETTINGS, "outputSelection": {"*": {"": ["ast"], "*": ["abi", "evm.bytecode"]}}},
+    }
+    completed = subprocess.run(
+        ["node", str(solc.SHIM_PATH), "--standard-json", "--base-path", ".", "--allow-paths", "."],
+        input=json.dumps(compiler_input).encode(),
+        capture_output=True,
+        check=True,
+    )
+    assert len(completed.stdout) > 256 * 1024
+    output = json.loads(completed.stdout)
+    assert not [e for e in output.get("errors", []) if e["severity"] == "error"]
+    assert "SaksiLedger" in output["contracts"]["contracts/SaksiLedger.sol"]
+
+
+def test_shim_refuses_unknown_options_the_way_solcx_understands() -> None:
+    completed = subprocess.run(["node", str(solc.SHIM_PATH), "--combined-json", "abi"], capture_output=True, text=True)
+    assert completed.returncode != 0
+    assert completed.stderr.startswith("unrecognised option '--combined-json'")
