@@ -1,0 +1,70 @@
+"""The Typer app and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ledger.errors import SaksiError
+
+app = typer.Typer(
+    name="saksi",
+    help="Saksi: tamper-evident audit ledger for public services.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir", help="Data directory (config, database, keys, embedded chain).", envvar="SAKSI_DATA_DIR"
+    ),
+]
+DEFAULT_DATA_DIR = Path("./saksi-data")
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@app.callback()
+def _root() -> None:
+    """Saksi: tamper-evident audit ledger for public services."""
+
+
+def password(prompt: str = "Keystore password", confirm: bool = False) -> str:
+    """From SAKSI_PASSWORD when set, else a prompt; never a flag."""
+    value = os.environ.get("SAKSI_PASSWORD")
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise SaksiError("no password: set SAKSI_PASSWORD or run in a terminal")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def run(typer_app: typer.Typer) -> int:
+    try:
+        typer_app(standalone_mode=False)
+    except SaksiError as exc:
+        err_console.print(f"saksi: {exc.message}", style="red", markup=False, highlight=False)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("saksi: aborted", style="red")
+        return 130
+    except KeyboardInterrupt:
+        err_console.print("saksi: interrupted", style="red")
+        return 130
+    except Exception as exc:  # usage errors and the unexpected: still one line
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click-style usage errors
+            err_console.print(f"saksi: {exc.format_message()}", style="red", markup=False, highlight=False)
+            return int(exc.exit_code)
+        err_console.print(f"saksi: unexpected error: {type(exc).__name__}: {exc}", style="red", markup=False)
+        return 70
+    return 0

@@ -1,0 +1,5 @@
+"""Command modules are imported here so that they register on the app."""
+
+from __future__ import annotations
+
+from ledger.cli import verify  # noqa: F401
