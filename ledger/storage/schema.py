@@ -141,3 +141,15 @@ anchors = Table(
     Column("updated_at", BigInteger, nullable=False),
     CheckConstraint("status IN ('pending', 'mined', 'confirmed', 'dropped')", name="status"),
 )
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("case_commitment", LargeBinary(32), primary_key=True, comment="the complaint's own case"),
+    Column("concerns_case", LargeBinary(32), nullable=False, comment="the case the complaint is about"),
+    Column("concerns_agency", String(32), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("filed_leaf_index", BigInteger, ForeignKey("events.leaf_index"), nullable=False),
+    Column("filed_at", BigInteger, nullable=False),
+    Index(None, "concerns_agency", "filed_at"),
+)
