@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import LedgerDep, client_key
 from api.problems import problem_response
 from api.routers.agencies import _json
-from api.schemas import PROBLEM_RESPONSES, TimelineOut
+from api.schemas import PROBLEM_RESPONSES, ComplaintIn, TimelineOut
 from ledger.core.encoding import parse_hex
 
 router = APIRouter(prefix="/v1", tags=["citizens"])
@@ -49,6 +49,45 @@ async def case_bundle(ledger: LedgerDep, caseCommitment: str = Commitment) -> Re
     response = _json(bundle.to_json())
     response.headers["Content-Disposition"] = f'attachment; filename="saksi-case-{caseCommitment[2:14]}.json"'
     return response
+
+
+def complaint_rate_limit(request: Request) -> None:
+    if not request.app.state.complaint_limiter.allow(client_key(request)):
+        raise RateLimited()
+
+
+@router.post(
+    "/complaints",
+    status_code=201,
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(complaint_rate_limit)],
+    summary="File a complaint about a case (proving knowledge of its reference and access code)",
+    description="The reference and access code travel in the body, never in a URL. The answer is the complaint's "
+    "own receipt: a new case reference and access code to follow the complaint with.",
+)
+async def file_complaint(ledger: LedgerDep, complaint: ComplaintIn) -> Response:
+    result = await run_in_threadpool(
+        ledger.file_complaint, complaint.caseRef, complaint.accessCode, complaint.category, complaint.message
+    )
+    return _json(result, 201)
+
+
+@router.get(
+    "/agencies/{agency}/complaints",
+    responses=PROBLEM_RESPONSES,
+    tags=["agencies"],
+    summary="An agency's complaints inbox (signed request)",
+    description="Headers: `X-Saksi-Timestamp` (unix seconds) and `X-Saksi-Signature`: an EIP-191 personal_sign "
+    "by the agency's active signer over `saksi-inbox:v1:<agency>:<timestamp>`, at most 5 minutes old.",
+)
+async def complaints_inbox(
+    ledger: LedgerDep,
+    agency: str = Path(pattern=r"^[a-z0-9.-]{1,32}$"),
+    x_saksi_timestamp: int = Header(ge=0),
+    x_saksi_signature: str = Header(),
+    after: int = Query(0, ge=0),
+) -> Response:
+    return _json(await run_in_threadpool(ledger.complaints_inbox, agency, x_saksi_timestamp, x_saksi_signature, after))
 
 
 def rate_limited_response() -> Response:

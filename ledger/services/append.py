@@ -139,10 +139,21 @@ class Appender:
                 outcomes[position] = outcome
         return outcomes
 
-    def append(self, submissions: Sequence[Submission]) -> list[Outcome]:
-        """Append already-parsed submissions in one transaction."""
+    def append(
+        self,
+        submissions: Sequence[Submission],
+        after: Callable[[WriteTx, list[Outcome]], None] | None = None,
+    ) -> list[Outcome]:
+        """Append already-parsed submissions in one transaction.
+
+        `after(tx, outcomes)` runs inside the same transaction once the events are
+        written (complaint records, lawful erasure); if it raises, nothing commits.
+        """
         with self.store.write() as tx:
-            return self._append_locked(tx, submissions)
+            outcomes = self._append_locked(tx, submissions)
+            if after is not None:
+                after(tx, outcomes)
+            return outcomes
 
     def _append_locked(self, tx: WriteTx, submissions: Sequence[Submission]) -> list[Outcome]:
         received_at = self.clock_ms()

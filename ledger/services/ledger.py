@@ -16,8 +16,9 @@ from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
 from ledger.errors import InvalidField, NotFound
-from ledger.services import proofs
+from ledger.services import complaints, proofs
 from ledger.services.append import Appender, AppendSettings, Outcome
+from ledger.services.complaints import ComplaintsDesk
 from ledger.storage.schema import events
 from ledger.storage.sql import Reader, SqlStore, StoredEvent
 
@@ -46,7 +47,13 @@ class CheckpointView:
 
 
 class Ledger:
-    def __init__(self, settings: Settings, store: SqlStore, clock_ms: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: SqlStore,
+        clock_ms: Callable[[], int],
+        complaints_key: bytes | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.clock_ms = clock_ms
@@ -62,6 +69,12 @@ class Ledger:
                 max_payload_bytes=limits.max_payload_bytes,
                 max_batch=limits.max_batch,
             ),
+        )
+
+        self.complaints_desk = (
+            ComplaintsDesk(store, self.appender, self.domain, settings.complaints_agency, complaints_key, clock_ms)
+            if complaints_key is not None and settings.complaints_agency
+            else None
         )
 
     # --- agencies ------------------------------------------------------------------------
@@ -110,6 +123,15 @@ class Ledger:
             if not bundled:
                 raise NotFound("the case's events are not covered by an anchored checkpoint yet")
         return ProofBundle(self.domain, view.checkpoint, view.anchor, case_commitment, bundled)
+
+    def file_complaint(self, case_ref: str, access_code: str, category: str, message: str) -> dict[str, Any]:
+        if self.complaints_desk is None:
+            raise complaints.desk_unavailable()
+        return self.complaints_desk.file(case_ref, access_code, category, message).to_json()
+
+    def complaints_inbox(self, agency: str, timestamp: int, signature: str, after: int = 0) -> dict[str, Any]:
+        complaints.check_inbox_request(self.store, agency, timestamp, signature, self.clock_ms())
+        return {"agency": agency, "complaints": complaints.inbox(self.store, agency, after=after)}
 
     # --- auditors and anyone -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, AgencyKey, FakeClock
 
 DUKCAPIL = AgencyKey("dukcapil.jaksel", name="Dukcapil Jakarta Selatan")
 POLRI = AgencyKey("polri.satpas-bandung", name="Satpas Polrestabes Bandung")
+DESK = AgencyKey("pemkot.kupang", name="Pengaduan Pemkot Kupang")
 
 
 @pytest.fixture
@@ -22,6 +23,7 @@ def settings(tmp_path) -> Settings:
         data_dir=tmp_path,
         chain_id=TEST_CHAIN_ID,
         contract=hex0x(TEST_CONTRACT),
+        complaints_agency=DESK.code,
         limits=Limits(max_body_bytes=256 * 1024, max_batch=100, citizen_rate_per_minute=6000),
     )
 
@@ -35,9 +37,9 @@ def clock() -> FakeClock:
 def ledger(settings, store, clock) -> Ledger:
     settings = settings.__class__(**{**settings.__dict__, "database_url": str(store.engine.url)})
     with store.write() as tx:
-        for agency in (DUKCAPIL, POLRI):
+        for agency in (DUKCAPIL, POLRI, DESK):
             tx.register_agency(agency.code, agency.name, agency.address, at=0)
-    return Ledger(settings, store, clock)
+    return Ledger(settings, store, clock, complaints_key=DESK.key)
 
 
 @pytest.fixture

@@ -63,7 +63,9 @@ def test_bad_signature_401_and_forbidden_signer_403(client):
     tampered["event"]["summary"] = "diubah"
     _problem(client.post("/v1/events", json=tampered), 401, "bad-signature")
     _problem(client.post("/v1/events", json=CaseBuilder(DUKCAPIL).next_item(signer=POLRI)), 403, "forbidden-signer")
-    _problem(client.post("/v1/events", json=CaseBuilder(AgencyKey("imigrasi.surabaya")).next_item()), 403, "forbidden-signer")
+    _problem(
+        client.post("/v1/events", json=CaseBuilder(AgencyKey("imigrasi.surabaya")).next_item()), 403, "forbidden-signer"
+    )
 
 
 def test_invalid_field_422_names_the_field(client):
@@ -87,7 +89,9 @@ def test_malformed_json_422(client):
 def test_huge_integers_are_invalid_fields(client):
     item = CaseBuilder(DUKCAPIL).next_item(advance=False)
     raw = orjson.dumps(item).replace(b'"caseSeq":1', b'"caseSeq":1' + b"0" * 40)
-    body = _problem(client.post("/v1/events", content=raw, headers={"content-type": "application/json"}), 422, "invalid-field")
+    body = _problem(
+        client.post("/v1/events", content=raw, headers={"content-type": "application/json"}), 422, "invalid-field"
+    )
     assert body["field"] == "caseSeq"
 
 
@@ -101,7 +105,9 @@ def test_batch_per_item_results_207(client):
     good = CaseBuilder(DUKCAPIL)
     bad = CaseBuilder(DUKCAPIL).next_item(advance=False)
     bad["event"]["agency"] = "Not Valid"
-    response = client.post("/v1/events", json={"events": [good.next_item(), bad, good.next_item("documents.verified", "Lengkap")]})
+    response = client.post(
+        "/v1/events", json={"events": [good.next_item(), bad, good.next_item("documents.verified", "Lengkap")]}
+    )
     assert response.status_code == 207
     receipts = response.json()["receipts"]
     assert receipts[0]["leafIndex"] == 0 and receipts[2]["leafIndex"] == 1

@@ -80,7 +80,7 @@ def test_checkpoints_and_proofs(client, ledger):
 def test_agencies_and_stats(client):
     _seed(client, cases=2, steps=2)
     agencies = client.get("/v1/agencies").json()["agencies"]
-    assert {a["code"] for a in agencies} == {"dukcapil.jaksel", "polri.satpas-bandung"}
+    assert {a["code"] for a in agencies} == {"dukcapil.jaksel", "polri.satpas-bandung", "pemkot.kupang"}
     stats = client.get("/v1/stats").json()
     assert stats["cases"] == 2 and sum(v["events"] for v in stats["volumes"]) == 4
     assert stats["anchoring"]["unanchoredLeaves"] == 4

@@ -1,0 +1,202 @@
+"""Citizens' complaints: a complaint is a case of its own, filed by the service's complaints desk.
+
+The citizen proves knowledge of the case (reference + access code, in a request
+body, never a URL); the desk signs `complaint.filed` on a new complaint case and
+hands the citizen that case's reference and access code. The agency the
+complaint concerns reads it from its inbox (requests signed by its key) and
+answers with signed events on the complaint case (`complaint.answered`,
+`complaint.resolved`) through the ordinary append path.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from coincurve import PublicKey
+from sqlalchemy import insert, select
+
+from ledger.core.commitment import (
+    CASE_KEY_SIZE,
+    SALT_SIZE,
+    canonical_json,
+    case_commitment,
+    format_access_code,
+    normalize_case_ref,
+    parse_access_code,
+    payload_digest,
+)
+from ledger.core.encoding import ZERO32, hex0x, keccak256, parse_hex
+from ledger.core.events import Domain, ServiceEvent, SignedEvent
+from ledger.core.signatures import address_of, normalize_signature, sign_digest
+from ledger.errors import AuthenticationFailed, Forbidden, InvalidField, NotFound, RetryLater, SaksiError
+from ledger.services.append import Appender, Receipt, Submission
+from ledger.storage.schema import complaints, events, payloads
+from ledger.storage.sql import SqlStore
+
+CATEGORIES = ("general", "delay", "fee", "conduct", "data", "other")
+INBOX_MAX_AGE_S = 300
+
+
+@dataclass(frozen=True)
+class ComplaintReceipt:
+    case_ref: str
+    access_code: str
+    case_commitment: bytes
+    receipt: Receipt
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "caseRef": self.case_ref,
+            "accessCode": self.access_code,
+            "caseCommitment": hex0x(self.case_commitment),
+            "receipt": self.receipt.to_json(),
+        }
+
+
+class ComplaintsDesk:
+    def __init__(
+        self,
+        store: SqlStore,
+        appender: Appender,
+        domain: Domain,
+        agency: str,
+        private_key: bytes,
+        clock_ms: Callable[[], int],
+    ) -> None:
+        self.store = store
+        self.appender = appender
+        self.domain = domain
+        self.agency = agency
+        self.private_key = private_key
+        self.clock_ms = clock_ms
+
+    def file(self, case_ref: str, access_code: str, category: str, message: str) -> ComplaintReceipt:
+        ref = normalize_case_ref(case_ref)
+        concerned = case_commitment(parse_access_code(access_code), ref)
+        if category not in CATEGORIES:
+            raise InvalidField("category", f"must be one of {', '.join(CATEGORIES)}")
+        if not message.strip() or len(message) > 2000:
+            raise InvalidField("message", "must be 1-2000 characters")
+        with self.store.read() as reader:
+            timeline = reader.case_events(concerned)
+        if not timeline:
+            raise NotFound("no case with this reference and access code")
+        concerned_agency = timeline[0].event.agency
+        now_s = self.clock_ms() // 1000
+        key = os.urandom(CASE_KEY_SIZE)
+        complaint_ref = "ADU-" + base64.b32encode(os.urandom(10)).decode("ascii")
+        commitment = case_commitment(key, complaint_ref)
+        payload = {
+            "concerns": {"caseCommitment": hex0x(concerned), "agency": concerned_agency},
+            "category": category,
+            "message": message,
+        }
+        salt = os.urandom(SALT_SIZE)
+        event = ServiceEvent(
+            event_id=f"{complaint_ref}-1",
+            agency=self.agency,
+            case_commitment=commitment,
+            case_seq=1,
+            prev_event_hash=ZERO32,
+            event_type="complaint.filed",
+            summary=f"Pengaduan diterima ({category}) tentang layanan {concerned_agency}",
+            occurred_at=now_s,
+            payload_digest=payload_digest(salt, payload),
+        )
+        signature = sign_digest(event.digest(self.domain), self.private_key)
+        submission = Submission(SignedEvent.create(event, signature, self.domain), canonical_json(payload), salt)
+
+        def record(tx, receipts) -> None:
+            (receipt,) = receipts
+            if isinstance(receipt, Receipt) and receipt.created:
+                tx.conn.execute(
+                    insert(complaints).values(
+                        case_commitment=commitment,
+                        concerns_case=concerned,
+                        concerns_agency=concerned_agency,
+                        category=category,
+                        filed_leaf_index=receipt.leaf_index,
+                        filed_at=receipt.received_at,
+                    )
+                )
+
+        (outcome,) = self.appender.append([submission], after=record)
+        if isinstance(outcome, SaksiError):
+            raise outcome
+        return ComplaintReceipt(complaint_ref, format_access_code(key), commitment, outcome)
+
+
+def inbox_message(agency: str, timestamp: int) -> bytes:
+    """What an agency signs (EIP-191 personal_sign) to read its complaints inbox."""
+    return f"saksi-inbox:v1:{agency}:{timestamp}".encode()
+
+
+def _personal_digest(message: bytes) -> bytes:
+    return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+
+
+def sign_inbox_request(agency: str, timestamp: int, private_key: bytes) -> str:
+    return hex0x(sign_digest(_personal_digest(inbox_message(agency, timestamp)), private_key))
+
+
+def check_inbox_request(store: SqlStore, agency: str, timestamp: int, signature_hex: str, now_ms: int) -> None:
+    """The request must be signed by the agency's active signer within INBOX_MAX_AGE_S."""
+    if abs(now_ms // 1000 - timestamp) > INBOX_MAX_AGE_S:
+        raise AuthenticationFailed("inbox request timestamp is too old or in the future")
+    signature = normalize_signature(parse_hex("signature", signature_hex, 65))
+    try:
+        public_key = PublicKey.from_signature_and_message(
+            signature[:64] + bytes([signature[64] - 27]),
+            _personal_digest(inbox_message(agency, timestamp)),
+            hasher=None,
+        )
+    except ValueError:
+        raise AuthenticationFailed("inbox signature does not recover") from None
+    signer = address_of(public_key)
+    with store.read() as reader:
+        current = reader.active_signers([agency]).get(agency)
+    if current is None or current.status != "active" or current.signer != signer:
+        raise Forbidden(f"{hex0x(signer)} is not the active signer of agency {agency}")
+
+
+def inbox(store: SqlStore, agency: str, limit: int = 100, after: int = 0) -> list[dict[str, Any]]:
+    """Complaints about an agency's cases, oldest first, with their message and the complaint case's head."""
+    with store.read() as reader:
+        rows = reader.conn.execute(
+            select(complaints, payloads.c.payload)
+            .join(events, events.c.leaf_index == complaints.c.filed_leaf_index)
+            .outerjoin(payloads, payloads.c.leaf_index == complaints.c.filed_leaf_index)
+            .where(complaints.c.concerns_agency == agency, complaints.c.filed_leaf_index >= after)
+            .order_by(complaints.c.filed_leaf_index)
+            .limit(limit)
+        ).all()
+        heads = reader.case_heads(bytes(r.case_commitment) for r in rows)
+        out = []
+        for r in rows:
+            head = heads[bytes(r.case_commitment)]
+            history = reader.case_events(bytes(r.case_commitment))
+            payload = orjson.loads(r.payload) if r.payload is not None else None
+            out.append(
+                {
+                    "complaintCase": hex0x(bytes(r.case_commitment)),
+                    "concernsCase": hex0x(bytes(r.concerns_case)),
+                    "category": r.category,
+                    "message": None if payload is None else payload.get("message"),
+                    "filedAt": r.filed_at,
+                    "filedLeafIndex": r.filed_leaf_index,
+                    "status": "resolved"
+                    if any(e.event.event_type == "complaint.resolved" for e in history)
+                    else "open",
+                    "head": {"caseSeq": head.case_seq, "headHash": hex0x(head.head_hash)},
+                }
+            )
+    return out
+
+
+def desk_unavailable() -> SaksiError:
+    return RetryLater("the complaints desk is not configured on this server")
