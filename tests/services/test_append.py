@@ -15,8 +15,8 @@ from ledger.errors import (
     StaleCaseHead,
     TooLarge,
 )
-from ledger.services.append import AppendSettings, Appender, Receipt
-from tests.factories import TEST_DOMAIN, FakeClock, AgencyKey, CaseBuilder
+from ledger.services.append import Appender, AppendSettings, Receipt
+from tests.factories import TEST_DOMAIN, AgencyKey, CaseBuilder, FakeClock
 
 DUKCAPIL = AgencyKey("dukcapil.jaksel", name="Dukcapil Jakarta Selatan")
 POLRI = AgencyKey("polri.satpas-bandung")
