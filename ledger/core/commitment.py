@@ -59,8 +59,27 @@ def parse_access_code(value: Any) -> bytes:
     return key
 
 
+def _refuse_unsafe_integral_doubles(value: Any) -> None:
+    """Refuse doubles that JCS would print as an integer outside +-(2^53 - 1).
+
+    JCS prints the double 1e16 as `10000000000000000`: an integer that RFC 8785 (and
+    docs/FORMATS.md 8.1) refuse when the canonical text is read back, so accepting the
+    double would give canonical bytes that no verifier can re-canonicalise.
+    """
+    if isinstance(value, float):
+        if value.is_integer() and (1 << 53) - 1 < abs(value) < 1e21:
+            raise InvalidField("payload", f"{value!r} is an integer outside +-(2^53 - 1) once canonicalised (RFC 8785)")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_unsafe_integral_doubles(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_unsafe_integral_doubles(item)
+
+
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 JSON Canonicalization Scheme."""
+    """RFC 8785 JSON Canonicalization Scheme; its output always canonicalises to itself again."""
+    _refuse_unsafe_integral_doubles(value)
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
