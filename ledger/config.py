@@ -37,6 +37,7 @@ class Settings:
     chain: str = "embedded"  # "embedded" or a JSON-RPC URL
     chain_id: int = 0
     contract: str = ""  # 0x address of the ledger contract, set by `saksi init`
+    deploy_block: int = 0  # the contract's deployment block: where event scans start
     public_rpc_url: str = ""  # shown to citizens' browsers to check roots on chain
     anchor_every_leaves: int = 1000
     anchor_every_seconds: float = 30.0

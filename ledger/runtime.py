@@ -1,0 +1,135 @@
+"""The composition root: build store, chain, ledger and workers from a data directory's settings.
+
+Only this module and the edges (CLI, API start-up) know which adapters exist; the
+services receive them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.config import Settings
+from ledger.core.encoding import hex0x, parse_address
+from ledger.errors import ChainUnavailable, Conflict, InvalidInput, SaksiError
+from ledger.keys import new_keystore, read_keystore, write_keystore
+from ledger.services.ledger import Ledger
+from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
+from ledger.storage.sql import SqlStore
+
+OPERATOR_KEYSTORE = "keys/operator.json"
+EMBEDDED_DIR = "chain"
+DEV_CHAIN_IDS = (31337, 1337)
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def open_store(settings: Settings) -> SqlStore:
+    engine = create_database_engine(
+        DatabaseSettings(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    )
+    upgrade(engine)
+    return SqlStore(engine)
+
+
+def operator_key(settings: Settings, password: str) -> bytes:
+    return read_keystore(Path(settings.data_dir) / OPERATOR_KEYSTORE, password)
+
+
+def open_chain(settings: Settings, key: bytes, contract: bytes | None = None):
+    """The configured chain adapter, bound to the deployed contract when there is one."""
+    from ledger.chain.rpc import RpcChain, RpcSettings
+
+    if contract is None and settings.contract:
+        contract = parse_address("contract", settings.contract)
+    rpc_settings = RpcSettings(confirmations=max(1, settings.confirmations), start_block=settings.deploy_block)
+    if settings.chain == "embedded":
+        from ledger.chain.embedded import EmbeddedChain
+
+        kwargs = {"chain_id": settings.chain_id} if settings.chain_id else {}
+        return EmbeddedChain.open(Path(settings.data_dir) / EMBEDDED_DIR, key, contract=contract, **kwargs)
+    if not settings.chain_id:
+        raise InvalidInput("a JSON-RPC chain needs its chain id in the settings")
+    return RpcChain.connect(settings.chain, settings.chain_id, key, contract, rpc_settings)
+
+
+def _chain_id_of(url: str) -> int:
+    from ledger.chain.nodes import rpc
+
+    try:
+        return int(rpc(url, "eth_chainId"), 16)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the node
+        raise ChainUnavailable(f"cannot reach the chain at {url}: {exc}") from None
+
+
+def init_data_dir(
+    data_dir: Path,
+    password: str,
+    chain: str = "embedded",
+    database_url: str = "",
+    demo: bool = False,
+    operator_private_key: bytes | None = None,
+) -> Settings:
+    """Create the configuration, the operator key and the database, and deploy the contract."""
+    data_dir = Path(data_dir)
+    if (data_dir / "config.json").exists():
+        raise Conflict(f"{data_dir} is already initialised (config.json exists)")
+    keystore = data_dir / OPERATOR_KEYSTORE
+    if operator_private_key is not None:
+        write_keystore(keystore, operator_private_key, password, demo=demo)
+        key = operator_private_key
+    elif keystore.exists():
+        key = read_keystore(keystore, password)
+    else:
+        key, _ = new_keystore(keystore, password, demo=demo)
+    settings = Settings(data_dir=data_dir, database_url=database_url, chain=chain)
+    open_store(settings).engine.dispose()
+
+    if chain == "embedded":
+        adapter = open_chain(settings, key)
+    else:
+        chain_id = _chain_id_of(chain)
+        settings = settings.with_(chain_id=chain_id)
+        if chain_id in DEV_CHAIN_IDS:
+            from ledger.chain.nodes import fund_from_dev_account, rpc
+
+            if int(rpc(chain, "eth_getBalance", [hex0x(_address(key)), "latest"]), 16) == 0:
+                fund_from_dev_account(chain, _address(key))
+        adapter = open_chain(settings, key)
+    try:
+        address, outcome = adapter.deploy(adapter.operator, adapter.operator, adapter.operator)
+        settings = settings.with_(chain_id=adapter.chain_id, contract=hex0x(address), deploy_block=outcome.block_number)
+    finally:
+        close = getattr(adapter, "close", None)
+        if close:
+            close()
+    settings.save()
+    return settings
+
+
+def _address(key: bytes) -> bytes:
+    from ledger.core.signatures import address_of_key
+
+    return address_of_key(key)
+
+
+@dataclass
+class Runtime:
+    """Everything `saksi serve` runs: the ledger, the chain, and the background workers."""
+
+    settings: Settings
+    store: SqlStore
+    ledger: Ledger
+    chain: object | None = None
+    workers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        close = getattr(self.chain, "close", None)
+        if close:
+            with contextlib.suppress(SaksiError):
+                close()
+        self.store.engine.dispose()
