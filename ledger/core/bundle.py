@@ -1,4 +1,4 @@
-"""Proof bundles (docs/FORMATS.md §8): one self-contained JSON file a citizen can keep.
+"""Proof bundles (docs/FORMATS.md §10): one self-contained JSON file a citizen can keep.
 
 Parsed once into frozen objects; :mod:`ledger.core.verify` checks them.
 """

@@ -1,4 +1,4 @@
-"""Case commitments, access codes and payload digests (docs/FORMATS.md §5-§6)."""
+"""Case commitments, access codes and payload digests (docs/FORMATS.md §7-§8)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ def normalize_case_ref(value: Any) -> str:
     """Case references are upper case [A-Z0-9-], 1-64, no leading or trailing dash."""
     if not isinstance(value, str):
         raise InvalidField("caseRef", "must be a string")
-    ref = value.strip().upper()
+    ref = value.strip()
+    if not ref.isascii():
+        raise InvalidField("caseRef", "must be ASCII: [A-Z0-9-]")
+    ref = ref.upper()
     if not CASE_REF_RE.fullmatch(ref):
         raise InvalidField("caseRef", "must be 1-64 characters of [A-Z0-9-], not starting or ending with -")
     return ref

@@ -1,6 +1,6 @@
 """Service events: the EIP-712 typed data agencies sign, and the leaf bytes the log stores.
 
-See docs/FORMATS.md §2-§4. A :class:`ServiceEvent` only exists once every field
+See docs/FORMATS.md §2-§5. A :class:`ServiceEvent` only exists once every field
 has passed its rule; hashing precomputes the type hashes so that the append
 path runs on raw keccak calls instead of a generic typed-data encoder.
 """
@@ -133,7 +133,7 @@ class ServiceEvent:
 
     @classmethod
     def from_json(cls, data: Any) -> ServiceEvent:
-        """Parse the camelCase JSON object of docs/FORMATS.md §2; every rule checked here."""
+        """Parse the camelCase JSON object of docs/FORMATS.md §3; every rule checked here."""
         if not isinstance(data, dict):
             raise InvalidField("event", "must be an object")
         unknown = sorted(set(data) - set(EVENT_FIELDS))
