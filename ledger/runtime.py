@@ -133,3 +133,57 @@ class Runtime:
             with contextlib.suppress(SaksiError):
                 close()
         self.store.engine.dispose()
+
+
+def agency_keystore(settings: Settings, code: str) -> Path:
+    """Where the data directory keeps agency keys it holds itself (the complaints desk, the demo)."""
+    return Path(settings.data_dir) / "keys" / "agencies" / f"{code}.json"
+
+
+def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms) -> Runtime:
+    """Store, chain, ledger, registry mirror and anchoring worker for `saksi serve` and `saksi demo`."""
+    from ledger.services.anchoring import AnchorSettings, AnchorWorker
+    from ledger.services.registry import RegistryMirror
+
+    key = operator_key(settings, password)
+    store = open_store(settings)
+    chain = open_chain(settings, key)
+    complaints_key = None
+    if settings.complaints_agency and agency_keystore(settings, settings.complaints_agency).exists():
+        complaints_key = read_keystore(agency_keystore(settings, settings.complaints_agency), password)
+    ledger = Ledger(settings, store, clock_ms, complaints_key=complaints_key)
+    mirror = RegistryMirror(
+        store, chain, clock_ms, start_block=settings.deploy_block, confirmations=max(1, settings.confirmations)
+    )
+    worker = AnchorWorker(
+        store,
+        chain,
+        clock_ms,
+        AnchorSettings(
+            every_leaves=settings.anchor_every_leaves,
+            every_seconds=settings.anchor_every_seconds,
+            confirmations=max(1, settings.confirmations),
+        ),
+        origin=settings.origin,
+    )
+    return Runtime(settings, store, ledger, chain, [mirror, worker])
+
+
+def run_background(runtime: Runtime, stop, interval_s: float = 1.0) -> None:
+    """The registry mirror and the anchoring worker, one tick each per interval, until `stop` is set."""
+    import logging
+
+    log = logging.getLogger("ledger.runtime")
+    mirror, worker = runtime.workers
+    while not stop.is_set():
+        try:
+            mirror.sync()
+        except SaksiError as exc:
+            log.warning("registry sync: %s", exc.message)
+        except Exception:  # keep serving; the next tick retries
+            log.exception("registry sync failed")
+        try:
+            worker.tick()  # the worker keeps its own backoff while the chain is down
+        except Exception:
+            log.exception("anchoring tick failed")
+        stop.wait(interval_s)

@@ -368,6 +368,10 @@ class WriteTx(Reader):
         self._close_signer(code, at)
         self.conn.execute(update(agencies).where(agencies.c.code == code).values(status="revoked"))
 
+    def set_agency_name(self, code: str, name: str) -> None:
+        """The display name (the registry on chain only knows codes)."""
+        self.conn.execute(update(agencies).where(agencies.c.code == code).values(name=name))
+
     def _close_signer(self, code: str, at: int) -> None:
         self.conn.execute(
             update(agency_signers)

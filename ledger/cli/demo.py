@@ -1,0 +1,213 @@
+"""`saksi demo`: everything on the embedded defaults, with realistic Indonesian service data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console
+from ledger.client import AgencyClient, CaseState
+from ledger.config import Settings
+from ledger.core.encoding import hex0x
+from ledger.demo import AGENCIES, COMPLAINTS_DESK, generate
+from ledger.errors import SaksiError
+from ledger.keys import read_keystore, write_keystore
+from ledger.runtime import Runtime, agency_keystore, build_runtime, init_data_dir, wall_clock_ms
+
+# DEMO ONLY: the keystores `saksi demo` creates are encrypted with this unless SAKSI_PASSWORD is set.
+DEMO_PASSWORD = "saksi-demo-only"
+RECEIPTS_FILE = "demo-receipts.json"
+
+
+def _demo_key(seed: int, label: str) -> bytes:
+    """DEMO KEY: derived from the seed, so a demo is reproducible; never use for real events."""
+    return hashlib.sha256(f"saksi demo {seed} {label}".encode()).digest()
+
+
+def _ensure_agencies(runtime: Runtime, secret: str, seed: int) -> dict[str, bytes]:
+    keys: dict[str, bytes] = {}
+    mirror = runtime.workers[0]
+    mirror.sync()
+    with runtime.store.read() as reader:
+        known = {a["code"] for a in reader.agencies()}
+    for agency in AGENCIES:
+        path = agency_keystore(runtime.settings, agency.code)
+        if path.exists():
+            keys[agency.code] = read_keystore(path, secret)
+        else:
+            keys[agency.code] = _demo_key(seed, agency.code)
+            write_keystore(path, keys[agency.code], secret, demo=True)
+        if agency.code not in known:
+            from ledger.core.signatures import address_of_key
+
+            runtime.chain.register_agency(agency.code, address_of_key(keys[agency.code]))
+    mirror.sync()
+    with runtime.store.write() as tx:
+        for agency in AGENCIES:
+            tx.set_agency_name(agency.code, agency.name)
+    return keys
+
+
+def _populate(runtime: Runtime, keys: dict[str, bytes], seed: int, cases_per_office: int) -> list[dict[str, Any]]:
+    ledger = runtime.ledger
+    now_s = ledger.clock_ms() // 1000
+    cases = generate(seed, now_s, cases_per_office)
+    clients = {code: AgencyClient("", code, key, domain=ledger.domain) for code, key in keys.items()}
+    states: dict[str, CaseState] = {}
+    items: list[dict[str, Any]] = []
+    for case in cases:
+        state = CaseState(case.ref, _demo_key(seed, "case " + case.ref))
+        states[case.ref] = state
+        for step in case.steps:
+            items.append(
+                clients[case.agency.code].build(
+                    state,
+                    step.event_type,
+                    step.summary,
+                    occurred_at=step.occurred_at,
+                    payload=step.payload,
+                    salt=_demo_key(seed, f"salt {case.ref} {state.seq}")[:16] if step.payload else None,
+                )
+            )
+    for start in range(0, len(items), 500):
+        for outcome in ledger.submit(items[start : start + 500]):
+            if isinstance(outcome, SaksiError):
+                raise outcome
+    receipts: list[dict[str, Any]] = []
+    complaint_receipts: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        if case.complaint is None or not case.steps:
+            continue
+        category, message, answered = case.complaint
+        state = states[case.ref]
+        filed = ledger.file_complaint(case.ref, state.access_code, category, message)
+        complaint_receipts[case.ref] = filed
+        if answered:
+            complaint = CaseState(
+                filed["caseRef"],
+                _access_key(filed["accessCode"]),
+                1,
+                bytes.fromhex(filed["receipt"]["caseHead"]["headHash"][2:]),
+            )
+            client = clients[case.agency.code]
+            answer = client.build(complaint, "complaint.answered", "Pengaduan ditindaklanjuti oleh kantor layanan")
+            resolve = client.build(complaint, "complaint.resolved", "Pengaduan selesai ditangani")
+            for outcome in ledger.submit([answer, resolve]):
+                if isinstance(outcome, SaksiError):
+                    raise outcome
+    # three receipts worth opening: a finished KTP, a SIM still in progress, a case with a complaint
+    finished = next(
+        c for c in cases if c.agency.service == "ktp" and c.steps and c.steps[-1].event_type == "document.issued"
+    )
+    ongoing = next(
+        c for c in cases if c.agency.service == "sim" and c.steps and c.steps[-1].event_type != "document.issued"
+    )
+    complained = next(c for c in cases if c.ref in complaint_receipts)
+    for label, case in (("KTP-el selesai", finished), ("SIM dalam proses", ongoing), ("dengan pengaduan", complained)):
+        receipts.append(
+            {
+                "label": label,
+                "agency": case.agency.name,
+                "caseRef": case.ref,
+                "accessCode": states[case.ref].access_code,
+            }
+        )
+    filed = complaint_receipts[complained.ref]
+    receipts.append(
+        {
+            "label": "pengaduan",
+            "agency": "Layanan Pengaduan",
+            "caseRef": filed["caseRef"],
+            "accessCode": filed["accessCode"],
+        }
+    )
+    return receipts
+
+
+def _access_key(code: str) -> bytes:
+    from ledger.core.commitment import parse_access_code
+
+    return parse_access_code(code)
+
+
+def _anchor_all(runtime: Runtime) -> None:
+    from ledger.services.anchoring import AnchorSettings, AnchorWorker
+
+    worker = AnchorWorker(
+        runtime.store,
+        runtime.chain,
+        runtime.ledger.clock_ms,
+        AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
+        origin=runtime.settings.origin,
+    )
+    for _ in range(20):
+        worker.tick()
+        if worker.status().lag_leaves == 0:
+            return
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8080,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Prepare the data and print receipts, then exit.")
+    ] = False,
+    cases_per_office: Annotated[int, typer.Option(min=5, max=2000, help="Cases per office.")] = 40,
+    seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 2026,
+    json_out: JsonFlag = False,
+) -> None:
+    """Start Saksi on the embedded defaults with demo agencies and cases, print citizen receipts, and serve."""
+    secret = os.environ.get("SAKSI_PASSWORD") or DEMO_PASSWORD
+    data_dir = Path(data_dir)
+    if not (data_dir / "config.json").exists():
+        err_console.print(f"initialising {data_dir} (embedded chain, SQLite; DEMO keys)")
+        settings = init_data_dir(data_dir, secret, demo=True)
+        settings.with_(complaints_agency=COMPLAINTS_DESK, anchor_every_seconds=10.0, anchor_every_leaves=200).save()
+    settings = Settings.load(data_dir)
+    receipts_path = data_dir / RECEIPTS_FILE
+    runtime = build_runtime(settings, secret, wall_clock_ms)
+    try:
+        keys = _ensure_agencies(runtime, secret, seed)
+        if not receipts_path.exists():
+            runtime.close()
+            runtime = build_runtime(Settings.load(data_dir), secret, wall_clock_ms)  # now with the complaints desk key
+            err_console.print("submitting demo cases …")
+            receipts = _populate(runtime, keys, seed, cases_per_office)
+            _anchor_all(runtime)
+            receipts_path.write_text(json.dumps(receipts, indent=2, ensure_ascii=False) + "\n")
+        receipts = json.loads(receipts_path.read_text())
+        status = runtime.ledger.status()
+    except BaseException:
+        runtime.close()
+        raise
+    base = f"http://{host}:{port}"
+    for receipt in receipts:
+        receipt["url"] = f"{base}/#ref={receipt['caseRef']}&code={receipt['accessCode']}"
+    if json_out:
+        console.print_json(data={"receipts": receipts, "status": status, "api": base})
+    else:
+        console.print(
+            f"[bold]Saksi demo[/bold]: {status['treeSize']} events, {status['anchoredSize']} anchored on chain {settings.chain_id} (contract {settings.contract})"
+        )
+        for receipt in receipts:
+            console.print(f"\n[bold]{receipt['label']}[/bold] — {receipt['agency']}")
+            console.print(f"  nomor perkara / case ref : {receipt['caseRef']}")
+            console.print(f"  kode akses / access code : {receipt['accessCode']}")
+            console.print(f"  {receipt['url']}", soft_wrap=True)
+        console.print(f"\ncitizen page {base}/   auditor dashboard {base}/audit   API {base}/docs")
+    if no_serve:
+        runtime.close()
+        return
+    from ledger.cli.serve import serve_runtime
+
+    serve_runtime(runtime, host, port)
+
+
+__all__ = ["demo", "hex0x"]

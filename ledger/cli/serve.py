@@ -1,0 +1,91 @@
+"""`saksi serve` and `saksi anchor`: the API with its background workers, and one anchoring pass."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated
+
+import typer
+
+from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
+from ledger.config import Settings
+from ledger.core.encoding import hex0x
+from ledger.errors import ChainUnavailable, SaksiError
+from ledger.runtime import Runtime, build_runtime, run_background
+
+
+def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    stop = threading.Event()
+    background = threading.Thread(target=run_background, args=(runtime, stop), name="saksi-workers", daemon=True)
+    if workers:
+        background.start()
+    app = create_app(runtime.settings, ledger=runtime.ledger, chain_probe=runtime.chain.block_number)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    finally:
+        stop.set()
+        if workers:
+            background.join(timeout=10)
+        runtime.close()
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    no_workers: Annotated[
+        bool, typer.Option("--no-workers", help="Serve only; no anchoring or registry sync.")
+    ] = False,
+) -> None:
+    """Serve the API, the citizen page and the dashboard, with the anchoring worker and registry mirror."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = build_runtime(Settings.load(data_dir), password())
+    serve_runtime(runtime, host, port, workers=not no_workers)
+
+
+@app.command()
+def anchor(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    json_out: JsonFlag = False,
+) -> None:
+    """Anchor the current tree now (whatever the thresholds) and wait until it is mined."""
+    from ledger.services.anchoring import AnchorSettings, AnchorWorker
+
+    runtime = build_runtime(Settings.load(data_dir), password())
+    try:
+        runtime.workers[0].sync()
+        worker = AnchorWorker(
+            runtime.store,
+            runtime.chain,
+            runtime.ledger.clock_ms,
+            AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
+            origin=runtime.settings.origin,
+        )
+        result = worker.tick()
+        for _ in range(50):
+            if result.action in ("idle",) or worker.status().lag_leaves == 0:
+                break
+            if result.error and result.action == "backoff":
+                raise ChainUnavailable(result.error)
+            result = worker.tick()
+        status = worker.status()
+    finally:
+        runtime.close()
+    if status.lag_leaves:
+        raise SaksiError(f"{status.lag_leaves} leaves are still not anchored: {status.last_error or 'try again'}")
+    data = {
+        "treeSize": status.tree_size,
+        "anchoredSize": status.anchored_size,
+        "txHash": None if result.tx_hash is None else hex0x(result.tx_hash),
+        "notes": list(result.notes),
+    }
+    if json_out:
+        console.print_json(data=data)
+    else:
+        console.print(f"anchored tree size {status.anchored_size} (of {status.tree_size})")
