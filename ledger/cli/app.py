@@ -47,24 +47,30 @@ def password(prompt: str = "Keystore password", confirm: bool = False) -> str:
     return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
+def fail_line(message: str) -> None:
+    """One plain line on stderr, never wrapped or styled, whatever the terminal."""
+    sys.stderr.write("saksi: " + " ".join(str(message).split()) + "\n")
+    sys.stderr.flush()
+
+
 def run(typer_app: typer.Typer) -> int:
     try:
         typer_app(standalone_mode=False)
     except SaksiError as exc:
-        err_console.print(f"saksi: {exc.message}", style="red", markup=False, highlight=False)
+        fail_line(exc.message)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        err_console.print("saksi: aborted", style="red")
+        fail_line("aborted")
         return 130
     except KeyboardInterrupt:
-        err_console.print("saksi: interrupted", style="red")
+        fail_line("interrupted")
         return 130
     except Exception as exc:  # usage errors and the unexpected: still one line
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click-style usage errors
-            err_console.print(f"saksi: {exc.format_message()}", style="red", markup=False, highlight=False)
+            fail_line(exc.format_message())
             return int(exc.exit_code)
-        err_console.print(f"saksi: unexpected error: {type(exc).__name__}: {exc}", style="red", markup=False)
+        fail_line(f"unexpected error: {type(exc).__name__}: {exc}")
         return 70
     return 0
