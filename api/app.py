@@ -14,7 +14,7 @@ from starlette.responses import Response
 from api import problems
 from api.deps import RateLimiter
 from api.metrics import Metrics
-from api.routers import agencies, citizens, ops, public
+from api.routers import agencies, citizens, ops, public, web
 from api.schemas import SubmissionBatch, SubmissionItem
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
@@ -31,6 +31,7 @@ def create_app(
     ledger: Ledger | None = None,
     clock_ms: Callable[[], int] = _wall_clock_ms,
     chain_probe: Callable[[], int] | None = None,
+    anchor_status: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """Build the app; `ledger` and `chain_probe` may be passed in (tests, `saksi serve`)."""
     if ledger is None:
@@ -52,6 +53,7 @@ def create_app(
     app.state.citizen_limiter = RateLimiter(settings.limits.citizen_rate_per_minute)
     app.state.complaint_limiter = RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3)
     app.state.chain_probe = chain_probe
+    app.state.anchor_status = anchor_status
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -77,6 +79,7 @@ def create_app(
 
     for router in (agencies.router, citizens.router, public.router, ops.router):
         app.include_router(router)
+    app.include_router(web.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

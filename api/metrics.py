@@ -37,3 +37,9 @@ class Metrics:
             "saksi_anchor_lag_seconds", "Age of the oldest unanchored leaf", registry=self.registry
         )
         self.anchor_gas = Counter("saksi_anchor_gas_used", "Gas spent on anchor transactions", registry=self.registry)
+        self.chain_available = Gauge(
+            "saksi_chain_available", "1 when the last chain call succeeded", registry=self.registry
+        )
+        self.anchor_failures = Gauge(
+            "saksi_anchor_consecutive_failures", "Anchoring attempts failed in a row", registry=self.registry
+        )

@@ -169,7 +169,7 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms) -> 
     return Runtime(settings, store, ledger, chain, [mirror, worker])
 
 
-def run_background(runtime: Runtime, stop, interval_s: float = 1.0) -> None:
+def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None) -> None:
     """The registry mirror and the anchoring worker, one tick each per interval, until `stop` is set."""
     import logging
 
@@ -183,7 +183,9 @@ def run_background(runtime: Runtime, stop, interval_s: float = 1.0) -> None:
         except Exception:  # keep serving; the next tick retries
             log.exception("registry sync failed")
         try:
-            worker.tick()  # the worker keeps its own backoff while the chain is down
+            result = worker.tick()  # the worker keeps its own backoff while the chain is down
+            if on_tick is not None:
+                on_tick(result)
         except Exception:
             log.exception("anchoring tick failed")
         stop.wait(interval_s)

@@ -34,6 +34,15 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
             checks["chain"] = {"ok": True, "blockNumber": await run_in_threadpool(probe)}
         except Exception as exc:  # noqa: BLE001
             checks["chain"] = {"ok": False, "error": str(exc).splitlines()[0]}
+    worker = getattr(request.app.state, "anchor_status", None)
+    if worker is not None:
+        status = worker()
+        checks["anchorWorker"] = {
+            "ok": status.chain_available,
+            "consecutiveFailures": status.consecutive_failures,
+            "lastError": status.last_error,
+            "pendingSize": status.pending_size,
+        }
     ready = all(c["ok"] for c in checks.values())
     return _json({"status": "ready" if ready else "not-ready", "checks": checks}, 200 if ready else 503)
 
@@ -49,4 +58,9 @@ async def metrics(request: Request, ledger: LedgerDep) -> Response:
         m.anchor_lag_seconds.set(status["anchorLagSeconds"])
     except Exception:  # noqa: BLE001 - metrics still serve the counters
         pass
+    worker = getattr(request.app.state, "anchor_status", None)
+    if worker is not None:
+        status = worker()
+        m.chain_available.set(1 if status.chain_available else 0)
+        m.anchor_failures.set(status.consecutive_failures)
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

@@ -20,11 +20,23 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
 
     from api.app import create_app
 
+    app = create_app(
+        runtime.settings,
+        ledger=runtime.ledger,
+        chain_probe=runtime.chain.block_number,
+        anchor_status=runtime.workers[1].status if workers else None,
+    )
+
+    def count_gas(result) -> None:
+        for gas in result.gas_used.values():
+            app.state.metrics.anchor_gas.inc(gas)
+
     stop = threading.Event()
-    background = threading.Thread(target=run_background, args=(runtime, stop), name="saksi-workers", daemon=True)
+    background = threading.Thread(
+        target=run_background, args=(runtime, stop), kwargs={"on_tick": count_gas}, name="saksi-workers", daemon=True
+    )
     if workers:
         background.start()
-    app = create_app(runtime.settings, ledger=runtime.ledger, chain_probe=runtime.chain.block_number)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     finally:

@@ -1,0 +1,114 @@
+"""The web pages: the citizen page at `/`, the auditor dashboard at `/audit`, their assets at `/static/`.
+
+The pages and their scripts are built by `npm run build:web` into `api/static/dist/` (sources in
+`web/`). Everything they load comes from this server; the Content-Security-Policy allows nothing
+else, except that the citizen page may call the public JSON-RPC endpoint configured as
+`public_rpc_url`, to read anchored roots from the chain itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, Response
+
+from api.problems import problem_response
+
+DIST = Path(__file__).resolve().parents[1] / "static" / "dist"
+
+router = APIRouter(include_in_schema=False)
+
+_CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".map": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+_ASSET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_SOURCE_RE = re.compile(r"[A-Za-z0-9.\-\[\]:]+")
+
+
+def rpc_source(url: str) -> str | None:
+    """The CSP source (scheme://host[:port]) of the public RPC URL, or None if it is not a plain http(s) URL."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _SOURCE_RE.fullmatch(parts.netloc):
+        return None
+    if "@" in parts.netloc:
+        return None
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def content_security_policy(public_rpc_url: str = "") -> str:
+    connect = "'self'"
+    source = rpc_source(public_rpc_url)
+    if source:
+        connect += f" {source}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+        f"connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _security_headers(request: Request) -> dict[str, str]:
+    ledger = getattr(request.app.state, "ledger", None)
+    rpc = ledger.settings.public_rpc_url if ledger is not None else ""
+    return {
+        "Content-Security-Policy": content_security_policy(rpc),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-cache",
+    }
+
+
+def _not_built() -> Response:
+    return problem_response(
+        503, "web-not-built", "the web pages are not built on this server: run `npm run build:web` (or `make setup`)"
+    )
+
+
+def _file(request: Request, path: Path) -> Response:
+    if not path.is_file():
+        return _not_built()
+    return FileResponse(
+        path,
+        media_type=_CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+        headers=_security_headers(request),
+    )
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+async def citizen_page(request: Request) -> Response:
+    """The citizen page: look up, verify and keep a case, file a complaint."""
+    return _file(request, DIST / "citizen.html")
+
+
+@router.api_route("/audit", methods=["GET", "HEAD"])
+async def audit_page(request: Request) -> Response:
+    """The auditor dashboard."""
+    return _file(request, DIST / "audit.html")
+
+
+@router.api_route("/static/{name}", methods=["GET", "HEAD"])
+async def asset(request: Request, name: str) -> Response:
+    """A built asset (flat directory: no sub-paths, no dot files)."""
+    path = DIST / name
+    if not _ASSET_RE.fullmatch(name) or path.suffix not in _CONTENT_TYPES or not path.is_file():
+        return problem_response(404, "not-found", f"no asset {name!r}")
+    if path.resolve().parent != DIST.resolve():
+        return problem_response(404, "not-found", f"no asset {name!r}")
+    return _file(request, path)
