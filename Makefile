@@ -8,7 +8,9 @@ PYTEST_ARGS ?=
 
 .PHONY: setup demo test test-fast lint bench vectors clean
 
-setup: $(VENV)/.installed node_modules/.installed $(HOME)/.solcx/.saksi-shim
+WEB_SOURCES := $(wildcard web/*.html web/*.svg web/*.mjs web/src/*)
+
+setup: $(VENV)/.installed node_modules/.installed $(HOME)/.solcx/.saksi-shim api/static/dist/.built
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,11 +28,17 @@ $(HOME)/.solcx/.saksi-shim: scripts/solc-shim.js ledger/chain/solc.py $(VENV)/.i
 	$(PY) -c "from ledger.chain.solc import install_shim; install_shim()"
 	touch $@
 
+# The citizen page and dashboard, bundled from web/ with esbuild (nothing from a CDN at run time).
+api/static/dist/.built: $(WEB_SOURCES) node_modules/.installed
+	npm run --silent build:web
+	touch $@
+
 demo: setup
 	$(VENV)/bin/saksi demo --data-dir $(DATA_DIR)
 
 test: setup
 	$(PY) scripts/gen_vectors.py --check
+	$(PY) scripts/compile_contracts.py --check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
@@ -38,6 +46,7 @@ test-fast: setup
 
 lint: setup
 	$(VENV)/bin/ruff check ledger api tests scripts benchmarks
+	$(VENV)/bin/ruff format --check ledger api tests scripts benchmarks
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/gen_vectors.py --check
 	$(PY) scripts/compile_contracts.py --check
@@ -49,4 +58,4 @@ vectors: setup
 	$(PY) scripts/gen_vectors.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis $(DATA_DIR)
+	rm -rf $(VENV) node_modules .pytest_cache .hypothesis $(DATA_DIR) api/static/dist

@@ -1,0 +1,71 @@
+"""The web router without a browser: pages, assets, security headers (CSP with the public RPC origin)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.routers import web
+from tests.factories import FakeClock
+from tests.web.conftest import make_ledger
+
+
+@pytest.fixture
+def web_client(tmp_path, built_pages) -> TestClient:
+    clock = FakeClock()
+    ledger = make_ledger(tmp_path, clock)
+    ledger.settings = ledger.settings.with_(public_rpc_url="https://rpc.example.org:8545/v1/abc?key=1")
+    return TestClient(create_app(ledger.settings, ledger=ledger, clock_ms=clock))
+
+
+@pytest.mark.parametrize(("path", "title"), [("/", "citizen.js"), ("/audit", "audit.js")])
+def test_pages_are_served_with_a_strict_csp(web_client: TestClient, path: str, title: str) -> None:
+    response = web_client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert f'src="/static/{title}"' in response.text
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "object-src 'none'" in csp
+    assert "connect-src 'self' https://rpc.example.org:8545;" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_assets(web_client: TestClient) -> None:
+    for name, kind in (("citizen.js", "text/javascript"), ("audit.js", "text/javascript"), ("saksi.css", "text/css")):
+        response = web_client.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].startswith(kind)
+        assert "content-security-policy" in response.headers
+    for bad in ("/static/nope.js", "/static/..%2Fapp.py", "/static/.hidden.js", "/static/citizen.exe"):
+        assert web_client.get(bad).status_code == 404, bad
+
+
+def test_pages_stay_out_of_the_openapi_document(web_client: TestClient) -> None:
+    paths = web_client.get("/openapi.json").json()["paths"]
+    assert "/" not in paths and "/audit" not in paths and not any(p.startswith("/static") for p in paths)
+
+
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        ("", None),
+        ("https://rpc.example.org", "https://rpc.example.org"),
+        ("http://127.0.0.1:8545/", "http://127.0.0.1:8545"),
+        ("https://user:secret@rpc.example.org/", None),
+        ("javascript:alert(1)", None),
+        ("https://rpc.example.org; script-src *", None),
+        ("https://[::1]:8545/", "https://[::1]:8545"),
+    ],
+)
+def test_rpc_source(url: str, source: str | None) -> None:
+    assert web.rpc_source(url) == source
+
+
+def test_missing_build_is_a_clear_503(web_client: TestClient, monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(web, "DIST", tmp_path / "nothing")
+    response = web_client.get("/")
+    assert response.status_code == 503
+    assert "npm run build:web" in response.json()["detail"]

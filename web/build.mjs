@@ -1,0 +1,36 @@
+// Build the web pages into api/static/dist/ (not committed; `make setup` runs `npm run build:web`).
+// Everything the pages load is bundled here: nothing comes from a CDN at run time.
+
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const web = join(root, 'web');
+const out = join(root, 'api', 'static', 'dist');
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+await build({
+  entryPoints: {
+    citizen: join(web, 'src', 'citizen.js'),
+    audit: join(web, 'src', 'audit.js'),
+    saksi: join(web, 'src', 'style.css'),
+  },
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  charset: 'utf8',
+  logLevel: 'info',
+});
+
+for (const file of ['citizen.html', 'audit.html', 'favicon.svg']) await cp(join(web, file), join(out, file));
+console.log(`web pages built into ${out}`);
