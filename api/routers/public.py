@@ -21,6 +21,15 @@ async def info(ledger: LedgerDep) -> Response:
     return _json(ledger.info())
 
 
+@router.get("/checkpoints", summary="Recent checkpoints, newest first, with their anchors and creation times")
+async def checkpoints(
+    ledger: LedgerDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="only sizes below this")] = None,
+) -> Response:
+    return _json({"checkpoints": await run_in_threadpool(ledger.checkpoints, limit, before)})
+
+
 @router.get(
     "/checkpoints/latest",
     response_model=CheckpointOut,

@@ -176,9 +176,29 @@ class Ledger:
         return {"start": start, "end": start + len(hashes), "leafHashes": [hex0x(h) for h in hashes]}
 
     def agencies(self) -> list[dict[str, Any]]:
+        """Each agency with its current signer and every signer's window (unix ms), so that an
+        event signed before a rotation can be checked against the key valid when it was received."""
         with self.store.read() as reader:
             rows = reader.agencies()
-        return [{**r, "signer": None if r["signer"] is None else hex0x(r["signer"])} for r in rows]
+            windows = reader.signer_windows()
+        history: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for w in windows:
+            history[w.agency].append(
+                {"signer": hex0x(w.signer), "validFrom": w.valid_from, "validUntil": w.valid_until}
+            )
+        return [
+            {**r, "signer": None if r["signer"] is None else hex0x(r["signer"]), "signers": history.get(r["code"], [])}
+            for r in rows
+        ]
+
+    def checkpoints(self, limit: int = 100, before: int | None = None) -> list[dict[str, Any]]:
+        """Recent checkpoints, newest first, each with its anchor (for the anchoring cadence)."""
+        with self.store.read() as reader:
+            out = []
+            for size, root, origin, created_at in reader.checkpoints_page(min(max(limit, 1), 1000), before):
+                view = self._checkpoint_view(reader, Checkpoint(origin, size, root))
+                out.append({**view.to_json(), "createdAt": created_at})
+        return out
 
     def status(self) -> dict[str, Any]:
         """Tree size, anchoring lag and the newest checkpoint: for health, metrics and stats."""

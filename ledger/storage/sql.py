@@ -278,6 +278,22 @@ class Reader:
             for r in rows
         ]
 
+    def signer_windows(self) -> list[AgencySigner]:
+        """Every agency's signers with the window each was active in (the registry's history)."""
+        rows = self.conn.execute(
+            select(agency_signers, agencies.c.status)
+            .join(agencies, agencies.c.code == agency_signers.c.agency)
+            .order_by(agency_signers.c.agency, agency_signers.c.valid_from)
+        )
+        return [AgencySigner(r.agency, bytes(r.signer), r.valid_from, r.valid_until, r.status) for r in rows]
+
+    def checkpoints_page(self, limit: int, before: int | None = None) -> list[tuple[int, bytes, str, int]]:
+        """Newest checkpoints first: (tree size, root, origin, created_at)."""
+        query = select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(limit)
+        if before is not None:
+            query = query.where(checkpoints.c.tree_size < before)
+        return [(r.tree_size, bytes(r.root_hash), r.origin, r.created_at) for r in self.conn.execute(query)]
+
     def anchored_size(self) -> int:
         """The largest tree size whose anchor is mined or confirmed (0 if none)."""
         size = self.conn.execute(

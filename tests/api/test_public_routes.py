@@ -102,3 +102,20 @@ def test_openapi_is_3_1(client):
     spec = client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     assert "SubmissionItem" in spec["components"]["schemas"]
+
+
+def test_checkpoint_history_and_signer_windows(client, ledger, store):
+    _seed(client, cases=2, steps=1)
+    first = anchor_now(ledger)
+    _seed(client, cases=1, steps=1)
+    second = anchor_now(ledger)
+    history = client.get("/v1/checkpoints", params={"limit": 10}).json()["checkpoints"]
+    assert [c["treeSize"] for c in history] == [second, first]
+    assert all(c["anchor"]["status"] == "confirmed" and "createdAt" in c for c in history)
+    assert [c["treeSize"] for c in client.get("/v1/checkpoints", params={"before": second}).json()["checkpoints"]] == [first]
+    with store.write() as tx:
+        tx.rotate_agency_signer(DUKCAPIL.code, b"\x42" * 20, at=5_000)
+    (dukcapil,) = [a for a in client.get("/v1/agencies").json()["agencies"] if a["code"] == DUKCAPIL.code]
+    assert dukcapil["signer"] == "0x" + "42" * 20
+    assert [(w["validFrom"], w["validUntil"]) for w in dukcapil["signers"]] == [(0, 5_000), (5_000, None)]
+    assert dukcapil["signers"][0]["signer"] == hex0x(DUKCAPIL.address)
