@@ -55,9 +55,7 @@ def _sqlite_store(directory: str, synchronous: str = "FULL"):
     from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
     from ledger.storage.sql import SqlStore
 
-    engine = create_database_engine(
-        DatabaseSettings(f"sqlite:///{directory}/bench.db", sqlite_synchronous=synchronous)
-    )
+    engine = create_database_engine(DatabaseSettings(f"sqlite:///{directory}/bench.db", sqlite_synchronous=synchronous))
     upgrade(engine)
     return SqlStore(engine)
 
@@ -140,7 +138,12 @@ def bench_append_verified(args) -> list[Figure]:
                 _append_rows(store, rows)
             elapsed = time.perf_counter() - started
             figures.append(
-                Figure(f"append verified leaves, SQLite synchronous={synchronous}", total / elapsed, "leaves/s", ">= 50,000")
+                Figure(
+                    f"append verified leaves, SQLite synchronous={synchronous}",
+                    total / elapsed,
+                    "leaves/s",
+                    ">= 50,000",
+                )
             )
     if not args.no_postgres:
         store, drop = _postgres_store()
@@ -149,7 +152,9 @@ def bench_append_verified(args) -> list[Figure]:
             started = time.perf_counter()
             for rows in batches:
                 _append_rows(store, rows)
-            figures.append(Figure("append verified leaves, PostgreSQL", total / (time.perf_counter() - started), "leaves/s"))
+            figures.append(
+                Figure("append verified leaves, PostgreSQL", total / (time.perf_counter() - started), "leaves/s")
+            )
         finally:
             drop()
     return figures
@@ -198,14 +203,24 @@ def bench_append_full(args) -> list[Figure]:
                 assert all(getattr(o, "created", False) for o in outcomes), outcomes[:3]
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
-            figures.append(Figure(f"full append path with signature recovery, {label}", len(items) / elapsed, "events/s", ">= 5,000", f"{len(items) / cpu:,.0f} events per CPU-second"))
+            figures.append(
+                Figure(
+                    f"full append path with signature recovery, {label}",
+                    len(items) / elapsed,
+                    "events/s",
+                    ">= 5,000",
+                    f"{len(items) / cpu:,.0f} events per CPU-second",
+                )
+            )
             if drop:
                 drop()
     # the CPU part alone, outside the transaction
     started = time.perf_counter()
     for start in range(0, 5000, 1000):
         appender.parse(items[start : start + 1000])
-    figures.append(Figure("parse + EIP-712 + signature recovery only", 5000 / (time.perf_counter() - started), "events/s"))
+    figures.append(
+        Figure("parse + EIP-712 + signature recovery only", 5000 / (time.perf_counter() - started), "events/s")
+    )
     return figures
 
 
@@ -281,7 +296,12 @@ def bench_pymerkle(args) -> list[Figure]:
         verify_inclusion(ptree.get_leaf(i + 1), proot, proof)
     theirs = (time.perf_counter() - t0) / len(range(0, n, 97))
     figures += [
-        Figure(f"pymerkle: build in-memory tree of {n:,} leaves", pbuild * 1000, "ms", note=f"saksi {pbuild / build:.1f}x faster"),
+        Figure(
+            f"pymerkle: build in-memory tree of {n:,} leaves",
+            pbuild * 1000,
+            "ms",
+            note=f"saksi {pbuild / build:.1f}x faster",
+        ),
         Figure("pymerkle: inclusion proof + verify", theirs * 1e6, "µs", note=f"saksi {theirs / ours:.1f}x faster"),
     ]
     return figures

@@ -31,7 +31,9 @@ def test_every_route_survives_generated_input(ledger, clock, request):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
+        )
         def run(case) -> None:
             response = case.call()
             case.validate_response(response, checks=[not_a_server_error, errors_are_problems])

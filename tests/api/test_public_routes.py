@@ -112,7 +112,9 @@ def test_checkpoint_history_and_signer_windows(client, ledger, store):
     history = client.get("/v1/checkpoints", params={"limit": 10}).json()["checkpoints"]
     assert [c["treeSize"] for c in history] == [second, first]
     assert all(c["anchor"]["status"] == "confirmed" and "createdAt" in c for c in history)
-    assert [c["treeSize"] for c in client.get("/v1/checkpoints", params={"before": second}).json()["checkpoints"]] == [first]
+    assert [c["treeSize"] for c in client.get("/v1/checkpoints", params={"before": second}).json()["checkpoints"]] == [
+        first
+    ]
     with store.write() as tx:
         tx.rotate_agency_signer(DUKCAPIL.code, b"\x42" * 20, at=5_000)
     (dukcapil,) = [a for a in client.get("/v1/agencies").json()["agencies"] if a["code"] == DUKCAPIL.code]

@@ -89,12 +89,13 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
 
     port = free_port()
     api = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*SAKSI, "serve", "--data-dir", str(data), "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "serve.log", "wb"),
-    )
+    with open(tmp_path / "serve.log", "wb") as log:
+        server = subprocess.Popen(
+            [*SAKSI, "serve", "--data-dir", str(data), "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     try:
         _wait(lambda: _get(f"{api}/healthz"), what="saksi serve")
         case = CaseState.new("KTP-JKS-2026-000777")
