@@ -6,11 +6,11 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= ./saksi-data
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast lint bench vectors clean
+.PHONY: setup solc-shim demo test test-fast lint bench vectors clean
 
 WEB_SOURCES := $(wildcard web/*.html web/*.svg web/*.mjs web/src/*)
 
-setup: $(VENV)/.installed node_modules/.installed $(HOME)/.solcx/.saksi-shim api/static/dist/.built
+setup: $(VENV)/.installed node_modules/.installed solc-shim api/static/dist/.built
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# py-solc-x (and brownie) look for compilers in ~/.solcx: register the npm solc there.
-$(HOME)/.solcx/.saksi-shim: scripts/solc-shim.js ledger/chain/solc.py $(VENV)/.installed node_modules/.installed
+# py-solc-x (and brownie) look for compilers in ~/.solcx: register the npm solc of *this* checkout
+# there (idempotent; the wrapper names this checkout's shim, so it is checked on every run).
+solc-shim: $(VENV)/.installed node_modules/.installed
 	$(PY) -c "from ledger.chain.solc import install_shim; install_shim()"
-	touch $@
 
 # The citizen page and dashboard, bundled from web/ with esbuild (nothing from a CDN at run time).
 api/static/dist/.built: $(WEB_SOURCES) node_modules/.installed
