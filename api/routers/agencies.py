@@ -93,6 +93,20 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
     return _json({"receipts": rendered}, 207 if failed else 201 if created else 200)
 
 
+@router.post(
+    "/erasures",
+    status_code=201,
+    responses=PROBLEM_RESPONSES,
+    summary="Lawful erasure: the owning agency's signed erasure.* event; the payloads it names are shredded",
+    description='A submission item whose event is `erasure.*` on the case and whose payload is `{"erases": '
+    '[leafIndex, …], "legalBasis": "…"}`. The event is appended and the payloads and salts deleted in one '
+    "transaction; the leaves stay, so every proof still verifies.",
+)
+async def erase(request: Request, ledger: LedgerDep) -> Response:
+    body = await read_json(request, ledger.settings.limits.max_body_bytes)
+    return _json(await run_in_threadpool(ledger.erase, body), 201)
+
+
 @router.get(
     "/events/{agency}/{eventId}",
     summary="Read an accepted event with its receipt data",

@@ -82,6 +82,12 @@ class Ledger:
     def submit(self, items: Sequence[Any]) -> list[Outcome]:
         return self.appender.submit(items)
 
+    def erase(self, item: Any) -> dict[str, Any]:
+        """Lawful erasure: append the agency's signed erasure.* event and shred the payloads it names."""
+        from ledger.services.lawful_erasure import erase
+
+        return erase(self.appender, item)
+
     def event(self, agency: str, event_id: str) -> dict[str, Any]:
         with self.store.read() as reader:
             found = reader.events_by_key([(agency, event_id)]).get((agency, event_id))

@@ -1,0 +1,705 @@
+"""The integrity audit: recompute the whole ledger from its rows and compare it with itself and the chain.
+
+Streams events in leaf order (keyset pages), recomputing every hashStruct, digest, leaf and (optionally)
+signature in worker processes, rebuilds the tree, and reports each discrepancy once, attributed to the
+most specific record that explains it:
+
+- a row whose content no longer matches its signature → ``event-field-edited`` (or
+  ``signature-replaced`` when the signature recovers to another registered key);
+- a row intact but its stored leaf hash changed → ``leaf-hash-mismatch``;
+- leaves intact but in the wrong place (reordered) → ``leaf-order``; a stored node that alone
+  disagrees → ``tree-node-mismatch`` (the parent node decides which side is genuine);
+- missing leaf indexes → ``leaf-missing``; rows beyond the committed tree size → ``forged-event``;
+- checkpoints, anchors and the chain; the registry mirror against the chain; case chains and heads;
+  payload digests, with lawful erasure recognised; events left unanchored too long.
+
+Exit codes (CLI): 0 clean, 1 discrepancies, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from ledger.core import merkle
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.encoding import ZERO32, hex0x, keccak256
+from ledger.core.events import SERVICE_EVENT_TYPEHASH, Domain
+from ledger.core.merkle import CompactRange, NodeId
+from ledger.core.signatures import HALF_N, recover_signer
+from ledger.errors import SaksiError
+from ledger.storage.schema import anchors, case_heads, checkpoints, erasures, events, payloads, tree_nodes
+from ledger.storage.sql import SqlStore
+
+PAGE = 20_000
+KINDS = (
+    "event-field-edited",
+    "signature-replaced",
+    "signature-invalid",
+    "signer-not-authorised",
+    "leaf-hash-mismatch",
+    "leaf-missing",
+    "leaf-order",
+    "forged-event",
+    "tree-node-mismatch",
+    "checkpoint-root-mismatch",
+    "anchor-mismatch",
+    "anchor-missing",
+    "registry-mirror-mismatch",
+    "case-chain-broken",
+    "case-head-mismatch",
+    "payload-digest-mismatch",
+    "payload-missing",
+    "unanchored-lag",
+)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    kind: str
+    detail: str
+    leaf_index: int | None = None
+    agency: str | None = None
+    event_id: str | None = None
+    tree_size: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "leafIndex": self.leaf_index,
+            "agency": self.agency,
+            "eventId": self.event_id,
+            "treeSize": self.tree_size,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class AuditReport:
+    tree_size: int = 0
+    events_checked: int = 0
+    signatures_checked: int = 0
+    checkpoints_checked: int = 0
+    anchors_checked: int = 0
+    lawful_erasures: int = 0
+    incremental_from: int = 0
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.discrepancies
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for d in self.discrepancies:
+            out[d.kind] += 1
+        return dict(sorted(out.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clean": self.clean,
+            "treeSize": self.tree_size,
+            "incrementalFrom": self.incremental_from,
+            "eventsChecked": self.events_checked,
+            "signaturesChecked": self.signatures_checked,
+            "checkpointsChecked": self.checkpoints_checked,
+            "anchorsChecked": self.anchors_checked,
+            "lawfulErasures": self.lawful_erasures,
+            "discrepancyCounts": self.counts(),
+            "discrepancies": [d.to_json() for d in self.discrepancies],
+        }
+
+
+@dataclass(frozen=True)
+class SignerWindow:
+    agency: str
+    signer: bytes
+    valid_from: int
+    valid_until: int | None
+
+    def covers(self, at_ms: int) -> bool:
+        return self.valid_from <= at_ms and (self.valid_until is None or at_ms < self.valid_until)
+
+
+# --- per-row recomputation (runs in worker processes) ---------------------------------------
+
+_STRING_CACHE: dict[str, bytes] = {}
+
+
+def _khash(text: str) -> bytes:
+    cached = _STRING_CACHE.get(text)
+    if cached is None:
+        cached = keccak256(text.encode())
+        if len(_STRING_CACHE) < 100_000:
+            _STRING_CACHE[text] = cached
+    return cached
+
+
+def recompute_page(rows: Sequence[tuple], separator: bytes, verify_signatures: bool) -> list[tuple]:
+    """For each row: (struct hash, recomputed leaf hash, recovered signer or None, signature problem or None)."""
+    out = []
+    sha256 = hashlib.sha256
+    for (
+        _,
+        agency,
+        event_id,
+        commitment,
+        seq,
+        prev,
+        event_type,
+        summary,
+        occurred,
+        digest_p,
+        sig,
+        _,
+        received,
+        _,
+    ) in rows:
+        struct = keccak256(
+            SERVICE_EVENT_TYPEHASH
+            + keccak256(event_id.encode())
+            + _khash(agency)
+            + bytes(commitment)
+            + seq.to_bytes(32, "big")
+            + bytes(prev)
+            + _khash(event_type)
+            + _khash(summary)
+            + occurred.to_bytes(32, "big")
+            + bytes(digest_p)
+        )
+        digest = keccak256(b"\x19\x01" + separator + struct)
+        sig = bytes(sig)
+        leaf = sha256(b"\x00\x01" + digest + sig + received.to_bytes(8, "big")).digest()
+        recovered, problem = None, None
+        if verify_signatures:
+            s = int.from_bytes(sig[32:64], "big")
+            if not 0 < s <= HALF_N or sig[64] not in (27, 28):
+                problem = "signature is not canonical (high-s or bad v)"
+            else:
+                try:
+                    recovered = recover_signer(digest, sig)
+                except SaksiError as exc:
+                    problem = exc.message
+        out.append((struct, leaf, recovered, problem))
+    return out
+
+
+class _Inline(Executor):
+    """Runs pages in this process (small ledgers, tests)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+# --- the auditor -------------------------------------------------------------------------------
+
+
+class Auditor:
+    """Audits `store` against itself and the given trust inputs (chain reads, the chain's registry)."""
+
+    def __init__(
+        self,
+        store: SqlStore,
+        domain: Domain,
+        clock_ms: Callable[[], int],
+        *,
+        root_at: Callable[[int], bytes | None] | None = None,
+        chain_checkpoints: Iterable[tuple[int, bytes]] | None = None,
+        chain_registry: Iterable[SignerWindow] | None = None,
+        verify_signatures: bool = True,
+        max_unanchored_lag_s: float = 3600.0,
+        workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.domain = domain
+        self.clock_ms = clock_ms
+        self.root_at = root_at
+        self.chain_checkpoints = None if chain_checkpoints is None else dict(chain_checkpoints)
+        self.chain_registry = None if chain_registry is None else list(chain_registry)
+        self.verify_signatures = verify_signatures
+        self.max_unanchored_lag_s = max_unanchored_lag_s
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.progress = progress
+
+    def run(self) -> AuditReport:
+        report = AuditReport()
+        found = report.discrepancies
+        with self.store.read() as reader:
+            conn = reader.conn
+            committed_size = reader.tree_size()
+            report.tree_size = committed_size
+            windows = self._registry(conn, found)
+            known_signers = {w.signer for w in windows}
+            by_agency: dict[str, list[SignerWindow]] = defaultdict(list)
+            for w in windows:
+                by_agency[w.agency].append(w)
+            stored_checkpoints = {r.tree_size: bytes(r.root_hash) for r in conn.execute(select(checkpoints))}
+            anchor_rows = {r.tree_size: r for r in conn.execute(select(anchors))}
+            total = conn.execute(select(func.count()).select_from(events)).scalar_one()
+
+            compact = CompactRange()
+            recomputed_nodes: dict[NodeId, bytes] = {}
+            mismatched_nodes: set[NodeId] = set()
+            roots_at: dict[int, bytes] = {}
+            sizes = set(stored_checkpoints) | set(anchor_rows) | set(self.chain_checkpoints or ())
+            # leaf index -> (state, stored leaf hash): "sig" (reported at the row), "missing",
+            # "leaf-or-row" (undecided until the tree shows which), "row" (the row's content changed)
+            flagged: dict[int, tuple[str, bytes]] = {}
+            heads: dict[bytes, tuple[int, bytes, int]] = {}  # case -> (seq, struct hash, leaf index)
+            erasure_of: dict[int, tuple[int, str]] = {
+                r.leaf_index: (r.erasure_leaf_index, r.legal_basis) for r in conn.execute(select(erasures))
+            }
+            erasure_events: dict[int, tuple[str, bytes, str]] = {}
+            erased_cases: list[tuple[int, int, bytes, str]] = []
+            expected = 0
+            pool: Executor = ProcessPoolExecutor(self.workers) if self.workers > 1 and total > PAGE else _Inline()
+            try:
+                pages = self._pages(conn)
+                pending = None
+                page = next(pages, None)
+                if page is not None:
+                    pending = pool.submit(recompute_page, page, self.domain.separator, self.verify_signatures)
+                while page is not None:
+                    following = next(pages, None)
+                    next_future = (
+                        pool.submit(recompute_page, following, self.domain.separator, self.verify_signatures)
+                        if following is not None
+                        else None
+                    )
+                    results = pending.result()
+                    payload_rows = self._payloads(conn, page[0][0], page[-1][0] + 1)
+                    for row, (struct, leaf, recovered, problem) in zip(page, results, strict=True):
+                        (
+                            index,
+                            agency,
+                            event_id,
+                            commitment,
+                            seq,
+                            prev,
+                            event_type,
+                            _,
+                            _,
+                            digest_p,
+                            _,
+                            signer,
+                            received,
+                            leaf_hash,
+                        ) = row
+                        commitment, prev, signer, leaf_hash, digest_p = (
+                            bytes(commitment),
+                            bytes(prev),
+                            bytes(signer),
+                            bytes(leaf_hash),
+                            bytes(digest_p),
+                        )
+                        where = {"leaf_index": index, "agency": agency, "event_id": event_id}
+                        if index >= committed_size:
+                            found.append(
+                                Discrepancy(
+                                    "forged-event",
+                                    f"row at leaf {index} is beyond the committed tree size {committed_size}",
+                                    **where,
+                                )
+                            )
+                            continue
+                        if index != expected:
+                            for missing in range(expected, min(index, expected + 100)):
+                                found.append(
+                                    Discrepancy("leaf-missing", f"no event at leaf {missing}", leaf_index=missing)
+                                )
+                            for missing in range(expected, index):
+                                # keep the tree aligned with positions: a missing leaf is unknown
+                                self._append_leaf(compact, recomputed_nodes, roots_at, sizes, b"\xff" * 32)
+                                flagged[missing] = ("missing", b"")
+                        expected = index + 1
+                        report.events_checked += 1
+                        sig_fine = True
+                        if self.verify_signatures:
+                            report.signatures_checked += 1
+                            if problem is not None:
+                                found.append(Discrepancy("signature-invalid", problem, **where))
+                                sig_fine = False
+                            elif recovered != signer:
+                                sig_fine = False
+                                if recovered in known_signers:
+                                    found.append(
+                                        Discrepancy(
+                                            "signature-replaced",
+                                            f"signature recovers to {hex0x(recovered)}, another registered key, not the stored signer {hex0x(signer)}",
+                                            **where,
+                                        )
+                                    )
+                                else:
+                                    found.append(
+                                        Discrepancy(
+                                            "event-field-edited",
+                                            "the event's content no longer matches its signature (it recovers to an unknown key)",
+                                            **where,
+                                        )
+                                    )
+                            elif not any(w.covers(received) and w.signer == signer for w in by_agency.get(agency, ())):
+                                found.append(
+                                    Discrepancy(
+                                        "signer-not-authorised",
+                                        f"{hex0x(signer)} was not {agency}'s registered signer at receivedAt {received}",
+                                        **where,
+                                    )
+                                )
+                        if not sig_fine:
+                            flagged[index] = ("sig", leaf_hash)
+                        elif leaf != leaf_hash:
+                            flagged[index] = ("leaf-or-row", leaf_hash)
+                        self._append_leaf(compact, recomputed_nodes, roots_at, sizes, leaf)
+                        # case hash chain
+                        head = heads.get(commitment)
+                        want_seq, want_prev = (1, ZERO32) if head is None else (head[0] + 1, head[1])
+                        # an edited predecessor's hash is not the one its successor signed: reported there
+                        predecessor_edited = head is not None and head[2] in flagged
+                        if seq != want_seq or (prev != want_prev and not predecessor_edited):
+                            found.append(
+                                Discrepancy(
+                                    "case-chain-broken",
+                                    f"caseSeq {seq} follows caseSeq {want_seq - 1}; expected caseSeq {want_seq} linked to its predecessor",
+                                    **where,
+                                )
+                            )
+                        heads[commitment] = (seq, struct, index)
+                        # payload digest, or a lawful erasure in its place
+                        stored_payload = payload_rows.get(index)
+                        if digest_p == ZERO32:
+                            if stored_payload is not None:
+                                found.append(
+                                    Discrepancy(
+                                        "payload-digest-mismatch",
+                                        "a payload is stored for an event without payload",
+                                        **where,
+                                    )
+                                )
+                        elif stored_payload is not None:
+                            salt, body = stored_payload
+                            if hashlib.sha256(salt + body).digest() != digest_p:
+                                found.append(
+                                    Discrepancy(
+                                        "payload-digest-mismatch",
+                                        "stored payload and salt do not reproduce payloadDigest",
+                                        **where,
+                                    )
+                                )
+                        elif index in erasure_of:
+                            erased_cases.append((index, erasure_of[index][0], commitment, agency))
+                        else:
+                            found.append(
+                                Discrepancy(
+                                    "payload-missing", "payload deleted without a lawful erasure event", **where
+                                )
+                            )
+                        if event_type.startswith("erasure."):
+                            erasure_events[index] = (event_type, commitment, agency)
+                    if self.progress:
+                        self.progress(report.events_checked, total)
+                    self._compare_nodes(conn, recomputed_nodes, mismatched_nodes, flagged, found)
+                    page, pending = following, next_future
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True) if isinstance(pool, ProcessPoolExecutor) else None
+            if expected < committed_size:
+                for missing in range(expected, min(committed_size, expected + 100)):
+                    found.append(
+                        Discrepancy(
+                            "leaf-missing",
+                            f"no event at leaf {missing} (tree size {committed_size})",
+                            leaf_index=missing,
+                        )
+                    )
+
+            self._classify_leaves(flagged, found)
+            first_flagged = min((i for i, (state, _) in flagged.items() if state != "leaf-or-row"), default=None)
+            # lawful erasures
+            for index, erasure_index, commitment, agency in erased_cases:
+                event = erasure_events.get(erasure_index)
+                if event is None or event[1] != commitment or event[2] != agency:
+                    found.append(
+                        Discrepancy(
+                            "payload-missing",
+                            f"erasure record names leaf {erasure_index}, which is not an erasure.* event by {agency} on this case",
+                            leaf_index=index,
+                            agency=agency,
+                        )
+                    )
+                else:
+                    report.lawful_erasures += 1
+            # checkpoints
+            for size, root in sorted(stored_checkpoints.items()):
+                report.checkpoints_checked += 1
+                expected_root = roots_at.get(size) if size else merkle.EMPTY_ROOT
+                if size > committed_size or expected_root is None:
+                    found.append(
+                        Discrepancy(
+                            "checkpoint-root-mismatch", f"checkpoint at size {size} is beyond the tree", tree_size=size
+                        )
+                    )
+                elif expected_root != root and (first_flagged is None or first_flagged >= size):
+                    # (below an edited or missing leaf the difference is that leaf's, reported above)
+                    found.append(
+                        Discrepancy(
+                            "checkpoint-root-mismatch",
+                            f"stored checkpoint root {hex0x(root)} differs from the recomputed {hex0x(expected_root)}",
+                            tree_size=size,
+                        )
+                    )
+            # anchors against the chain
+            self._anchors(anchor_rows, stored_checkpoints, roots_at, report, first_flagged)
+            # case heads
+            stored_heads = {
+                bytes(r.case_commitment): (r.case_seq, bytes(r.head_hash), r.leaf_index)
+                for r in conn.execute(select(case_heads))
+            }
+            for commitment in set(stored_heads) | set(heads):
+                if stored_heads.get(commitment) != heads.get(commitment):
+                    found.append(
+                        Discrepancy(
+                            "case-head-mismatch",
+                            f"case head of {hex0x(commitment)} is {stored_heads.get(commitment)}, recomputed {heads.get(commitment)}",
+                        )
+                    )
+            # unanchored lag
+            anchored = max((s for s, r in anchor_rows.items() if r.status in ("mined", "confirmed")), default=0)
+            if anchored < committed_size:
+                oldest = conn.execute(
+                    select(func.min(events.c.received_at)).where(events.c.leaf_index >= anchored)
+                ).scalar_one()
+                if oldest is not None and (self.clock_ms() - oldest) / 1000 > self.max_unanchored_lag_s:
+                    found.append(
+                        Discrepancy(
+                            "unanchored-lag",
+                            f"{committed_size - anchored} events unanchored, the oldest received {int((self.clock_ms() - oldest) / 1000)} s ago",
+                            leaf_index=anchored,
+                        )
+                    )
+        return report
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _pages(self, conn):
+        columns = [events.c[name] for name in (
+            "leaf_index", "agency", "event_id", "case_commitment", "case_seq", "prev_event_hash", "event_type",
+            "summary", "occurred_at", "payload_digest", "signature", "signer", "received_at", "leaf_hash",
+        )]  # fmt: skip
+        after = -1
+        while True:
+            rows = conn.execute(
+                select(*columns).where(events.c.leaf_index > after).order_by(events.c.leaf_index).limit(PAGE)
+            ).all()
+            if not rows:
+                return
+            yield [tuple(r) for r in rows]
+            after = rows[-1][0]
+
+    @staticmethod
+    def _payloads(conn, start: int, end: int) -> dict[int, tuple[bytes, bytes]]:
+        rows = conn.execute(select(payloads).where(and_(payloads.c.leaf_index >= start, payloads.c.leaf_index < end)))
+        return {r.leaf_index: (bytes(r.salt), bytes(r.payload)) for r in rows}
+
+    @staticmethod
+    def _append_leaf(compact, recomputed_nodes, roots_at, sizes, leaf) -> None:
+        for node, value in compact.append(leaf):
+            recomputed_nodes[node] = value
+        if compact.size in sizes:
+            roots_at[compact.size] = compact.root()
+
+    def _registry(self, conn, found: list[Discrepancy]) -> list[SignerWindow]:
+        from ledger.storage.schema import agency_signers
+
+        mirror = [
+            SignerWindow(r.agency, bytes(r.signer), r.valid_from, r.valid_until)
+            for r in conn.execute(select(agency_signers).order_by(agency_signers.c.agency, agency_signers.c.valid_from))
+        ]
+        if self.chain_registry is None:
+            return mirror
+        key = lambda w: (w.agency, w.signer, w.valid_from, w.valid_until)  # noqa: E731
+        chain = {key(w) for w in self.chain_registry}
+        for w in mirror:
+            if key(w) not in chain:
+                found.append(
+                    Discrepancy(
+                        "registry-mirror-mismatch",
+                        f"the mirror says {hex0x(w.signer)} signed for {w.agency} from {w.valid_from}; the chain's registry does not",
+                        agency=w.agency,
+                    )
+                )
+        for w in self.chain_registry:
+            if key(w) not in {key(m) for m in mirror}:
+                found.append(
+                    Discrepancy(
+                        "registry-mirror-mismatch",
+                        f"the chain registers {hex0x(w.signer)} for {w.agency} from {w.valid_from}; the mirror lacks it",
+                        agency=w.agency,
+                    )
+                )
+        return self.chain_registry
+
+    def _compare_nodes(
+        self, conn, recomputed: dict[NodeId, bytes], mismatched_all: set[NodeId], flagged, found
+    ) -> None:
+        """Compare the nodes completed so far with the stored ones; keep only the last page's frontier."""
+        if not recomputed:
+            return
+        by_level: dict[int, list[int]] = defaultdict(list)
+        for node in recomputed:
+            by_level[node.level].append(node.index)
+        stored: dict[NodeId, bytes] = {}
+        for level, indexes in by_level.items():
+            rows = conn.execute(
+                select(tree_nodes.c.idx, tree_nodes.c.hash).where(
+                    tree_nodes.c.level == level, tree_nodes.c.idx >= min(indexes), tree_nodes.c.idx <= max(indexes)
+                )
+            )
+            for idx, value in rows:
+                stored[NodeId(level, idx)] = bytes(value)
+        mismatched = {n for n, v in recomputed.items() if stored.get(n) != v}
+        mismatched_all |= mismatched
+        for node in sorted(mismatched):
+            child_mismatch = node.level > 1 and (
+                NodeId(node.level - 1, node.index * 2) in mismatched_all
+                or NodeId(node.level - 1, node.index * 2 + 1) in mismatched_all
+            )
+            if child_mismatch:
+                continue  # explained lower down
+            leaves = range(node.begin, node.end)
+            if any(i in flagged for i in leaves):
+                for i in leaves:
+                    if i in flagged and flagged[i][0] == "leaf-or-row":
+                        flagged[i] = ("row", flagged[i][1])  # the recomputed leaf changed the tree: the row was edited
+                continue
+            parent = NodeId(node.level + 1, node.index // 2)
+            sibling = NodeId(node.level, node.index ^ 1)
+            stored_parent = stored.get(parent) or self._stored_node(conn, parent)
+            stored_sibling = stored.get(sibling) or self._stored_node(conn, sibling)
+            genuine_stored = False
+            if stored_parent is not None and stored_sibling is not None and node in stored:
+                pair = (stored[node], stored_sibling) if node.index % 2 == 0 else (stored_sibling, stored[node])
+                genuine_stored = merkle.node_hash(*pair) == stored_parent
+            if genuine_stored or node not in stored:
+                if node not in stored:
+                    found.append(Discrepancy("tree-node-mismatch", f"tree node {node} is missing", tree_size=node.end))
+                else:
+                    found.append(
+                        Discrepancy(
+                            "leaf-order",
+                            f"leaves {node.begin}-{node.end - 1} are not the leaves that were appended there (reordered or replaced)",
+                            leaf_index=node.begin,
+                        )
+                    )
+            else:
+                found.append(
+                    Discrepancy(
+                        "tree-node-mismatch",
+                        f"stored tree node {node} differs from the recomputed one",
+                        tree_size=node.end,
+                    )
+                )
+        recomputed.clear()
+
+    @staticmethod
+    def _stored_node(conn, node: NodeId) -> bytes | None:
+        value = conn.execute(
+            select(tree_nodes.c.hash).where(tree_nodes.c.level == node.level, tree_nodes.c.idx == node.index)
+        ).scalar_one_or_none()
+        return None if value is None else bytes(value)
+
+    @staticmethod
+    def _classify_leaves(flagged: dict[int, tuple[str, bytes]], found: list[Discrepancy]) -> None:
+        for index, (state, stored) in sorted(flagged.items()):
+            if state == "leaf-or-row":
+                # Content, signature and tree agree; only the stored leaf hash differs.
+                found.append(
+                    Discrepancy(
+                        "leaf-hash-mismatch",
+                        f"stored leaf hash {hex0x(stored)} differs from the leaf recomputed from the event",
+                        leaf_index=index,
+                    )
+                )
+            elif state == "row":
+                # The signature still holds, so the signed fields are intact: receivedAt was changed.
+                found.append(
+                    Discrepancy(
+                        "event-field-edited",
+                        "receivedAt (or the leaf's unsigned part) differs from what was appended",
+                        leaf_index=index,
+                    )
+                )
+
+    def _anchors(
+        self, anchor_rows, stored_checkpoints, roots_at, report: AuditReport, first_flagged: int | None
+    ) -> None:
+        found = report.discrepancies
+
+        def explained(size: int) -> bool:
+            return first_flagged is not None and first_flagged < size
+
+        for size, row in sorted(anchor_rows.items()):
+            if row.status not in ("mined", "confirmed"):
+                continue
+            report.anchors_checked += 1
+            recomputed = roots_at.get(size)
+            chain_root = self.root_at(size) if self.root_at is not None else None
+            if self.root_at is not None and chain_root is None:
+                found.append(
+                    Discrepancy(
+                        "anchor-missing",
+                        f"the anchor record says size {size} is on chain; the contract has no root for it",
+                        tree_size=size,
+                    )
+                )
+            elif chain_root is not None and recomputed is not None and chain_root != recomputed and not explained(size):
+                found.append(
+                    Discrepancy(
+                        "anchor-mismatch",
+                        f"the chain's root for size {size} is {hex0x(chain_root)}, recomputed {hex0x(recomputed)}",
+                        tree_size=size,
+                    )
+                )
+        if self.chain_checkpoints is not None:
+            recorded = {s for s, r in anchor_rows.items() if r.status in ("mined", "confirmed")}
+            for size, root in sorted(self.chain_checkpoints.items()):
+                if size not in recorded:
+                    found.append(
+                        Discrepancy(
+                            "anchor-missing",
+                            f"the chain anchored size {size}; the database has no anchor record for it",
+                            tree_size=size,
+                        )
+                    )
+                recomputed = roots_at.get(size)
+                if size not in stored_checkpoints:
+                    # compute on demand is not possible after streaming; the checkpoint row is gone too
+                    found.append(
+                        Discrepancy(
+                            "checkpoint-root-mismatch",
+                            f"the chain anchored size {size}; no checkpoint row exists",
+                            tree_size=size,
+                        )
+                    )
+                elif recomputed is not None and recomputed != root and not explained(size):
+                    found.append(
+                        Discrepancy(
+                            "anchor-mismatch",
+                            f"the chain's root for size {size} differs from the recomputed tree",
+                            tree_size=size,
+                        )
+                    )
+
+
+def checkpoint_of(size: int, root: bytes, origin: str) -> Checkpoint:
+    return Checkpoint(origin, size, root)
