@@ -20,6 +20,7 @@ from ledger.storage.engine import DatabaseSettings, create_database_engine, upgr
 from ledger.storage.sql import SqlStore
 
 OPERATOR_KEYSTORE = "keys/operator.json"
+AUDIT_LATEST = "audit-latest.json"
 EMBEDDED_DIR = "chain"
 DEV_CHAIN_IDS = (31337, 1337)
 

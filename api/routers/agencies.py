@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import LedgerDep, read_json
+from api.deps import LedgerDep, read_json, submit_coalescer
 from api.problems import error_response, problem_body
 from api.schemas import PROBLEM_RESPONSES, ReceiptOut, ReceiptsOut, SubmissionBatch, SubmissionItem
 from ledger.errors import InvalidInput, SaksiError
@@ -68,7 +68,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
             raise InvalidInput("events: the batch is empty")
     else:
         items = [body]
-    outcomes = await run_in_threadpool(ledger.submit, items)
+    outcomes = await submit_coalescer(request, ledger).submit(items)
     for outcome in outcomes:
         if isinstance(outcome, Receipt):
             (metrics.events_accepted if outcome.created else metrics.events_duplicate).inc()

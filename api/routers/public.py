@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from api.deps import LedgerDep
 from api.routers.agencies import _json
 from api.schemas import PROBLEM_RESPONSES, CheckpointOut, ConsistencyOut, InclusionOut, InfoOut, LeavesOut
+from ledger.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["log"])
 Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
@@ -80,6 +82,16 @@ async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
 @router.get("/agencies", summary="The agency registry as mirrored from the chain")
 async def agencies(ledger: LedgerDep) -> Response:
     return _json({"agencies": await run_in_threadpool(ledger.agencies)})
+
+
+@router.get(
+    "/audit/latest", summary="The latest `saksi audit` report of this data directory", responses=PROBLEM_RESPONSES
+)
+async def audit_latest(ledger: LedgerDep) -> Response:
+    path = FilePath(ledger.settings.data_dir) / "audit-latest.json"
+    if not path.exists():
+        raise NotFound("no audit has been run yet: saksi audit --data-dir DIR")
+    return Response(path.read_bytes(), media_type="application/json")
 
 
 @router.get("/stats", summary="Volumes, time to completion, complaints and anchoring lag")

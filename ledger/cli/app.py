@@ -55,7 +55,10 @@ def fail_line(message: str) -> None:
 
 def run(typer_app: typer.Typer) -> int:
     try:
-        typer_app(standalone_mode=False)
+        # Without standalone mode, click returns the code of a typer.Exit instead of raising it.
+        result = typer_app(standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):
+            return result
     except SaksiError as exc:
         fail_line(exc.message)
         return exc.exit_code

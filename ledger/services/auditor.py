@@ -124,8 +124,12 @@ class SignerWindow:
     valid_from: int
     valid_until: int | None
 
-    def covers(self, at_ms: int) -> bool:
-        return self.valid_from <= at_ms and (self.valid_until is None or at_ms < self.valid_until)
+    def covers(self, at_ms: int, tolerance_ms: int = 0) -> bool:
+        """Registry times are block timestamps, which run ahead of or behind the ledger's clock by
+        seconds (and the service learns of a change only when its mirror syncs): allow that much."""
+        return self.valid_from - tolerance_ms <= at_ms and (
+            self.valid_until is None or at_ms < self.valid_until + tolerance_ms
+        )
 
 
 # --- per-row recomputation (runs in worker processes) ---------------------------------------
@@ -219,6 +223,7 @@ class Auditor:
         chain_registry: Iterable[SignerWindow] | None = None,
         verify_signatures: bool = True,
         max_unanchored_lag_s: float = 3600.0,
+        registry_tolerance_ms: int = 300_000,
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -230,6 +235,7 @@ class Auditor:
         self.chain_registry = None if chain_registry is None else list(chain_registry)
         self.verify_signatures = verify_signatures
         self.max_unanchored_lag_s = max_unanchored_lag_s
+        self.registry_tolerance_ms = registry_tolerance_ms
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.progress = progress
 
@@ -349,7 +355,10 @@ class Auditor:
                                             **where,
                                         )
                                     )
-                            elif not any(w.covers(received) and w.signer == signer for w in by_agency.get(agency, ())):
+                            elif not any(
+                                w.signer == signer and w.covers(received, self.registry_tolerance_ms)
+                                for w in by_agency.get(agency, ())
+                            ):
                                 found.append(
                                     Discrepancy(
                                         "signer-not-authorised",
