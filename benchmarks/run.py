@@ -307,6 +307,42 @@ def bench_pymerkle(args) -> list[Figure]:
     return figures
 
 
+@benchmark("audit")
+def bench_audit(args) -> list[Figure]:
+    """Full audit of a real ledger (signed events appended through the append path) on SQLite."""
+    from ledger.services.append import Appender
+    from ledger.services.auditor import Auditor
+    from tests.factories import TEST_DOMAIN, FakeClock
+
+    agency, items = _signed_items(args.audit_events)
+    figures = []
+    with tempfile.TemporaryDirectory() as d:
+        store = _sqlite_store(d, "NORMAL")
+        with store.write() as tx:
+            tx.register_agency(agency.code, agency.name, agency.address, at=0)
+        clock = FakeClock()
+        appender = Appender(store, TEST_DOMAIN, clock)
+        for start in range(0, len(items), 1000):
+            appender.submit(items[start : start + 1000])
+        n = len(items)
+        for verify in (True, False):
+            started = time.perf_counter()
+            report = Auditor(store, TEST_DOMAIN, clock, verify_signatures=verify, max_unanchored_lag_s=1e12).run()
+            elapsed = time.perf_counter() - started
+            assert report.clean, report.counts()
+            per_million = elapsed * 1_000_000 / n
+            figures.append(
+                Figure(
+                    f"full audit of {n:,} events, signatures {'rechecked' if verify else 'not rechecked'}",
+                    elapsed,
+                    "s",
+                    "<= 60 s / 1M" if verify else "<= 15 s / 1M",
+                    f"{per_million:.1f} s per 1,000,000 events (linear)",
+                )
+            )
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}")
@@ -314,6 +350,7 @@ def main() -> int:
     parser.add_argument("--leaves", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--proof-tree", type=int, default=1_000_000)
+    parser.add_argument("--audit-events", type=int, default=100_000)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     names = args.names or list(BENCHMARKS)

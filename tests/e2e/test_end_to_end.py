@@ -155,6 +155,13 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
         report = json.loads(verified.stdout)
         assert report["ok"] and any(step.startswith("6.") for step in report["checked"])
 
+        witness = _saksi(
+            env, "monitor", "--api", api, "--rpc", anvil.url, "--once", "--json", "--state", str(tmp_path / "w.json")
+        )
+        assert json.loads(witness.stdout)["alerts"] == [] and json.loads(witness.stdout)["treeSize"] == 14
+        audit = _saksi(env, "audit", "--data-dir", str(data), "--json", check=False)
+        assert audit.returncode == 0, audit.stdout + audit.stderr
+        assert json.loads(audit.stdout)["clean"] and json.loads(audit.stdout)["anchorsChecked"] >= 1
         bundle["events"][1]["event"]["summary"] = "Dokumen palsu diverifikasi"
         bundle_path.write_text(json.dumps(bundle))
         tampered = _saksi(env, "verify", str(bundle_path), "--rpc", anvil.url, check=False)
