@@ -38,7 +38,11 @@ from ledger.errors import SaksiError
 from ledger.storage.schema import anchors, case_heads, checkpoints, erasures, events, payloads, tree_nodes
 from ledger.storage.sql import SqlStore
 
-PAGE = 20_000
+PAGE = 1 << 14  # leaves per page; a power of two so pages are perfect subtrees
+ROW_COLUMNS = (
+    "leaf_index", "agency", "event_id", "case_commitment", "case_seq", "prev_event_hash", "event_type",
+    "summary", "occurred_at", "payload_digest", "signature", "signer", "received_at", "leaf_hash",
+)  # fmt: skip
 KINDS = (
     "event-field-edited",
     "signature-replaced",
@@ -195,6 +199,36 @@ def recompute_page(rows: Sequence[tuple], separator: bytes, verify_signatures: b
     return out
 
 
+PLACEHOLDER = b"\xff" * 32  # a missing leaf: unknown, so every node above it is too
+
+
+def audit_page(start: int, tree_end: int, rows: Sequence[tuple], separator: bytes, verify: bool):
+    """Recompute a page of rows and the perfect subtrees of leaves [start, tree_end) (start is PAGE-aligned)."""
+    results = recompute_page(rows, separator, verify)
+    leaves = [PLACEHOLDER] * max(0, tree_end - start)
+    for row, result in zip(rows, results, strict=True):
+        if start <= row[0] < tree_end:
+            leaves[row[0] - start] = result[1]
+    nodes: dict[NodeId, bytes] = {}
+    compact = CompactRange()
+    for value in leaves:
+        for node, hashed in compact.append(value):
+            nodes[NodeId(node.level, node.index + (start >> node.level))] = hashed
+    return results, nodes, leaves
+
+
+def _raw(conn, sql: str, params: tuple) -> list[tuple]:
+    """A query on the driver's own cursor (plain tuples, no per-row processing); `?` placeholders."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 class _Inline(Executor):
     """Runs pages in this process (small ledgers, tests)."""
 
@@ -226,7 +260,11 @@ class Auditor:
         registry_tolerance_ms: int = 300_000,
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        page_size: int = PAGE,
     ) -> None:
+        if page_size <= 0 or page_size & (page_size - 1):
+            raise ValueError("page_size must be a power of two")
+        self.page_size = page_size
         self.store = store
         self.domain = domain
         self.clock_ms = clock_ms
@@ -253,13 +291,14 @@ class Auditor:
                 by_agency[w.agency].append(w)
             stored_checkpoints = {r.tree_size: bytes(r.root_hash) for r in conn.execute(select(checkpoints))}
             anchor_rows = {r.tree_size: r for r in conn.execute(select(anchors))}
-            total = conn.execute(select(func.count()).select_from(events)).scalar_one()
+            last_row = conn.execute(select(func.max(events.c.leaf_index))).scalar_one()
+            span = max(committed_size, 0 if last_row is None else last_row + 1)
 
-            compact = CompactRange()
+            peaks: list[tuple[int, bytes]] = []  # the recomputed tree's right edge: (level, hash)
             recomputed_nodes: dict[NodeId, bytes] = {}
             mismatched_nodes: set[NodeId] = set()
             roots_at: dict[int, bytes] = {}
-            sizes = set(stored_checkpoints) | set(anchor_rows) | set(self.chain_checkpoints or ())
+            sizes = sorted(set(stored_checkpoints) | set(anchor_rows) | set(self.chain_checkpoints or ()))
             # leaf index -> (state, stored leaf hash): "sig" (reported at the row), "missing",
             # "leaf-or-row" (undecided until the tree shows which), "row" (the row's content changed)
             flagged: dict[int, tuple[str, bytes]] = {}
@@ -269,168 +308,70 @@ class Auditor:
             }
             erasure_events: dict[int, tuple[str, bytes, str]] = {}
             erased_cases: list[tuple[int, int, bytes, str]] = []
-            expected = 0
-            pool: Executor = ProcessPoolExecutor(self.workers) if self.workers > 1 and total > PAGE else _Inline()
+            missing_reported = 0
+            ranges = [(a, min(a + self.page_size, span)) for a in range(0, span, self.page_size)]
+            pool: Executor = ProcessPoolExecutor(self.workers) if self.workers > 1 and len(ranges) > 1 else _Inline()
+
+            def submit(page_range):
+                a, b = page_range
+                rows = self._rows(conn, a, b)
+                tree_end = min(b, committed_size)
+                return rows, pool.submit(audit_page, a, tree_end, rows, self.domain.separator, self.verify_signatures)
+
             try:
-                pages = self._pages(conn)
-                pending = None
-                page = next(pages, None)
-                if page is not None:
-                    pending = pool.submit(recompute_page, page, self.domain.separator, self.verify_signatures)
-                while page is not None:
-                    following = next(pages, None)
-                    next_future = (
-                        pool.submit(recompute_page, following, self.domain.separator, self.verify_signatures)
-                        if following is not None
-                        else None
-                    )
-                    results = pending.result()
-                    payload_rows = self._payloads(conn, page[0][0], page[-1][0] + 1)
-                    for row, (struct, leaf, recovered, problem) in zip(page, results, strict=True):
-                        (
-                            index,
-                            agency,
-                            event_id,
-                            commitment,
-                            seq,
-                            prev,
-                            event_type,
-                            _,
-                            _,
-                            digest_p,
-                            _,
-                            signer,
-                            received,
-                            leaf_hash,
-                        ) = row
-                        commitment, prev, signer, leaf_hash, digest_p = (
-                            bytes(commitment),
-                            bytes(prev),
-                            bytes(signer),
-                            bytes(leaf_hash),
-                            bytes(digest_p),
-                        )
-                        where = {"leaf_index": index, "agency": agency, "event_id": event_id}
-                        if index >= committed_size:
-                            found.append(
-                                Discrepancy(
-                                    "forged-event",
-                                    f"row at leaf {index} is beyond the committed tree size {committed_size}",
-                                    **where,
-                                )
-                            )
-                            continue
-                        if index != expected:
-                            for missing in range(expected, min(index, expected + 100)):
+                queue = [submit(ranges[0])] if ranges else []
+                for position, (a, b) in enumerate(ranges):
+                    if position + 1 < len(ranges):
+                        queue.append(submit(ranges[position + 1]))
+                    rows, future = queue.pop(0)
+                    results, page_nodes, leaves = future.result()
+                    tree_end = min(b, committed_size)
+                    present = {row[0] for row in rows}
+                    for missing in range(a, tree_end):
+                        if missing not in present:
+                            flagged[missing] = ("missing", b"")
+                            if missing_reported < 100:
+                                missing_reported += 1
                                 found.append(
                                     Discrepancy("leaf-missing", f"no event at leaf {missing}", leaf_index=missing)
                                 )
-                            for missing in range(expected, index):
-                                # keep the tree aligned with positions: a missing leaf is unknown
-                                self._append_leaf(compact, recomputed_nodes, roots_at, sizes, b"\xff" * 32)
-                                flagged[missing] = ("missing", b"")
-                        expected = index + 1
-                        report.events_checked += 1
-                        sig_fine = True
-                        if self.verify_signatures:
-                            report.signatures_checked += 1
-                            if problem is not None:
-                                found.append(Discrepancy("signature-invalid", problem, **where))
-                                sig_fine = False
-                            elif recovered != signer:
-                                sig_fine = False
-                                if recovered in known_signers:
-                                    found.append(
-                                        Discrepancy(
-                                            "signature-replaced",
-                                            f"signature recovers to {hex0x(recovered)}, another registered key, not the stored signer {hex0x(signer)}",
-                                            **where,
-                                        )
-                                    )
-                                else:
-                                    found.append(
-                                        Discrepancy(
-                                            "event-field-edited",
-                                            "the event's content no longer matches its signature (it recovers to an unknown key)",
-                                            **where,
-                                        )
-                                    )
-                            elif not any(
-                                w.signer == signer and w.covers(received, self.registry_tolerance_ms)
-                                for w in by_agency.get(agency, ())
-                            ):
-                                found.append(
-                                    Discrepancy(
-                                        "signer-not-authorised",
-                                        f"{hex0x(signer)} was not {agency}'s registered signer at receivedAt {received}",
-                                        **where,
-                                    )
-                                )
-                        if not sig_fine:
-                            flagged[index] = ("sig", leaf_hash)
-                        elif leaf != leaf_hash:
-                            flagged[index] = ("leaf-or-row", leaf_hash)
-                        self._append_leaf(compact, recomputed_nodes, roots_at, sizes, leaf)
-                        # case hash chain
-                        head = heads.get(commitment)
-                        want_seq, want_prev = (1, ZERO32) if head is None else (head[0] + 1, head[1])
-                        # an edited predecessor's hash is not the one its successor signed: reported there
-                        predecessor_edited = head is not None and head[2] in flagged
-                        if seq != want_seq or (prev != want_prev and not predecessor_edited):
-                            found.append(
-                                Discrepancy(
-                                    "case-chain-broken",
-                                    f"caseSeq {seq} follows caseSeq {want_seq - 1}; expected caseSeq {want_seq} linked to its predecessor",
-                                    **where,
-                                )
-                            )
-                        heads[commitment] = (seq, struct, index)
-                        # payload digest, or a lawful erasure in its place
-                        stored_payload = payload_rows.get(index)
-                        if digest_p == ZERO32:
-                            if stored_payload is not None:
-                                found.append(
-                                    Discrepancy(
-                                        "payload-digest-mismatch",
-                                        "a payload is stored for an event without payload",
-                                        **where,
-                                    )
-                                )
-                        elif stored_payload is not None:
-                            salt, body = stored_payload
-                            if hashlib.sha256(salt + body).digest() != digest_p:
-                                found.append(
-                                    Discrepancy(
-                                        "payload-digest-mismatch",
-                                        "stored payload and salt do not reproduce payloadDigest",
-                                        **where,
-                                    )
-                                )
-                        elif index in erasure_of:
-                            erased_cases.append((index, erasure_of[index][0], commitment, agency))
-                        else:
-                            found.append(
-                                Discrepancy(
-                                    "payload-missing", "payload deleted without a lawful erasure event", **where
-                                )
-                            )
-                        if event_type.startswith("erasure."):
-                            erasure_events[index] = (event_type, commitment, agency)
-                    if self.progress:
-                        self.progress(report.events_checked, total)
-                    self._compare_nodes(conn, recomputed_nodes, mismatched_nodes, flagged, found)
-                    page, pending = following, next_future
-            finally:
-                pool.shutdown(wait=False, cancel_futures=True) if isinstance(pool, ProcessPoolExecutor) else None
-            if expected < committed_size:
-                for missing in range(expected, min(committed_size, expected + 100)):
-                    found.append(
-                        Discrepancy(
-                            "leaf-missing",
-                            f"no event at leaf {missing} (tree size {committed_size})",
-                            leaf_index=missing,
+                    payload_rows = self._payloads(conn, a, b)
+                    for row, (struct, leaf, recovered, problem) in zip(rows, results, strict=True):
+                        self._check_row(
+                            row,
+                            struct,
+                            leaf,
+                            recovered,
+                            problem,
+                            committed_size,
+                            report,
+                            known_signers,
+                            by_agency,
+                            flagged,
+                            heads,
+                            payload_rows,
+                            erasure_of,
+                            erased_cases,
+                            erasure_events,
                         )
-                    )
+                    # the tree: roots at interesting sizes inside this page, then push the page's peaks
+                    if tree_end > a:
+                        for size in (s for s in sizes if a < s <= tree_end):
+                            hashes = [h for _, h in peaks] + [
+                                leaves[n.index - a] if n.level == 0 else page_nodes[n]
+                                for n in merkle.decompose(a, size)
+                            ]
+                            roots_at[size] = merkle.fold(hashes)
+                        recomputed_nodes.update(page_nodes)
+                        for node in merkle.decompose(a, tree_end):
+                            value = leaves[node.index - a] if node.level == 0 else page_nodes[node]
+                            self._push(peaks, node.level, value, node.end, recomputed_nodes)
+                    if self.progress:
+                        self.progress(report.events_checked, span)
+                    self._compare_nodes(conn, recomputed_nodes, mismatched_nodes, flagged, found)
+            finally:
+                if isinstance(pool, ProcessPoolExecutor):
+                    pool.shutdown(wait=False, cancel_futures=True)
 
             self._classify_leaves(flagged, found)
             first_flagged = min((i for i, (state, _) in flagged.items() if state != "leaf-or-row"), default=None)
@@ -498,34 +439,122 @@ class Auditor:
                     )
         return report
 
+    def _check_row(
+        self, row, struct, leaf, recovered, problem, committed_size, report, known_signers, by_agency,
+        flagged, heads, payload_rows, erasure_of, erased_cases, erasure_events,
+    ) -> None:  # fmt: skip
+        found = report.discrepancies
+        (index, agency, event_id, commitment, seq, prev, event_type, _, _, digest_p, _, signer, received, leaf_hash) = (
+            row
+        )
+        commitment, prev, signer, leaf_hash, digest_p = (
+            bytes(commitment), bytes(prev), bytes(signer), bytes(leaf_hash), bytes(digest_p),
+        )  # fmt: skip
+        where = {"leaf_index": index, "agency": agency, "event_id": event_id}
+        if index >= committed_size:
+            found.append(
+                Discrepancy(
+                    "forged-event", f"row at leaf {index} is beyond the committed tree size {committed_size}", **where
+                )
+            )
+            return
+        report.events_checked += 1
+        sig_fine = True
+        if self.verify_signatures:
+            report.signatures_checked += 1
+            if problem is not None:
+                found.append(Discrepancy("signature-invalid", problem, **where))
+                sig_fine = False
+            elif recovered != signer:
+                sig_fine = False
+                if recovered in known_signers:
+                    found.append(
+                        Discrepancy(
+                            "signature-replaced",
+                            f"signature recovers to {hex0x(recovered)}, another registered key, not the stored signer {hex0x(signer)}",
+                            **where,
+                        )
+                    )
+                else:
+                    found.append(
+                        Discrepancy(
+                            "event-field-edited",
+                            "the event's content no longer matches its signature (it recovers to an unknown key)",
+                            **where,
+                        )
+                    )
+            elif not any(
+                w.signer == signer and w.covers(received, self.registry_tolerance_ms) for w in by_agency.get(agency, ())
+            ):
+                found.append(
+                    Discrepancy(
+                        "signer-not-authorised",
+                        f"{hex0x(signer)} was not {agency}'s registered signer at receivedAt {received}",
+                        **where,
+                    )
+                )
+        if not sig_fine:
+            flagged[index] = ("sig", leaf_hash)
+        elif leaf != leaf_hash:
+            flagged[index] = ("leaf-or-row", leaf_hash)
+        # case hash chain; an edited predecessor's hash is not the one its successor signed: reported there
+        head = heads.get(commitment)
+        want_seq, want_prev = (1, ZERO32) if head is None else (head[0] + 1, head[1])
+        predecessor_edited = head is not None and head[2] in flagged
+        if seq != want_seq or (prev != want_prev and not predecessor_edited):
+            found.append(
+                Discrepancy(
+                    "case-chain-broken",
+                    f"caseSeq {seq} follows caseSeq {want_seq - 1}; expected caseSeq {want_seq} linked to its predecessor",
+                    **where,
+                )
+            )
+        heads[commitment] = (seq, struct, index)
+        # payload digest, or a lawful erasure in its place
+        stored_payload = payload_rows.get(index)
+        if digest_p == ZERO32:
+            if stored_payload is not None:
+                found.append(
+                    Discrepancy("payload-digest-mismatch", "a payload is stored for an event without payload", **where)
+                )
+        elif stored_payload is not None:
+            salt, body = stored_payload
+            if hashlib.sha256(salt + body).digest() != digest_p:
+                found.append(
+                    Discrepancy(
+                        "payload-digest-mismatch", "stored payload and salt do not reproduce payloadDigest", **where
+                    )
+                )
+        elif index in erasure_of:
+            erased_cases.append((index, erasure_of[index][0], commitment, agency))
+        else:
+            found.append(Discrepancy("payload-missing", "payload deleted without a lawful erasure event", **where))
+        if event_type.startswith("erasure."):
+            erasure_events[index] = (event_type, commitment, agency)
+
+    @staticmethod
+    def _push(peaks: list[tuple[int, bytes]], level: int, value: bytes, end: int, nodes: dict[NodeId, bytes]) -> None:
+        """Add a perfect subtree ending at leaf `end` to the right edge, merging equal levels."""
+        while peaks and peaks[-1][0] == level:
+            value = merkle.node_hash(peaks.pop()[1], value)
+            level += 1
+            nodes[NodeId(level, (end >> level) - 1)] = value
+        peaks.append((level, value))
+
     # --- helpers ------------------------------------------------------------------------------
 
-    def _pages(self, conn):
-        columns = [events.c[name] for name in (
-            "leaf_index", "agency", "event_id", "case_commitment", "case_seq", "prev_event_hash", "event_type",
-            "summary", "occurred_at", "payload_digest", "signature", "signer", "received_at", "leaf_hash",
-        )]  # fmt: skip
-        after = -1
-        while True:
-            rows = conn.execute(
-                select(*columns).where(events.c.leaf_index > after).order_by(events.c.leaf_index).limit(PAGE)
-            ).all()
-            if not rows:
-                return
-            yield [tuple(r) for r in rows]
-            after = rows[-1][0]
+    def _rows(self, conn, start: int, end: int) -> list[tuple]:
+        """Rows of leaves [start, end) as plain tuples, straight from the driver."""
+        return _raw(
+            conn,
+            f"SELECT {', '.join(ROW_COLUMNS)} FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+            (start, end),
+        )
 
     @staticmethod
     def _payloads(conn, start: int, end: int) -> dict[int, tuple[bytes, bytes]]:
         rows = conn.execute(select(payloads).where(and_(payloads.c.leaf_index >= start, payloads.c.leaf_index < end)))
         return {r.leaf_index: (bytes(r.salt), bytes(r.payload)) for r in rows}
-
-    @staticmethod
-    def _append_leaf(compact, recomputed_nodes, roots_at, sizes, leaf) -> None:
-        for node, value in compact.append(leaf):
-            recomputed_nodes[node] = value
-        if compact.size in sizes:
-            roots_at[compact.size] = compact.root()
 
     def _registry(self, conn, found: list[Discrepancy]) -> list[SignerWindow]:
         from ledger.storage.schema import agency_signers
@@ -569,10 +598,10 @@ class Auditor:
             by_level[node.level].append(node.index)
         stored: dict[NodeId, bytes] = {}
         for level, indexes in by_level.items():
-            rows = conn.execute(
-                select(tree_nodes.c.idx, tree_nodes.c.hash).where(
-                    tree_nodes.c.level == level, tree_nodes.c.idx >= min(indexes), tree_nodes.c.idx <= max(indexes)
-                )
+            rows = _raw(
+                conn,
+                "SELECT idx, hash FROM tree_nodes WHERE level = ? AND idx >= ? AND idx <= ?",
+                (level, min(indexes), max(indexes)),
             )
             for idx, value in rows:
                 stored[NodeId(level, idx)] = bytes(value)

@@ -126,6 +126,18 @@ def test_clean_ledger_has_no_discrepancies(ledger):
     assert fast.discrepancies == [] and fast.signatures_checked == 0
 
 
+def test_small_pages_in_worker_processes_agree(ledger):
+    """Pages are perfect subtrees merged on the right edge; worker processes recompute them."""
+    assert ledger.audit(page_size=4, workers=2).discrepancies == []
+    ledger.sql(update(events).where(events.c.leaf_index == 9).values(summary="Disetujui tanpa verifikasi"))
+    ledger.sql(update(tree_nodes).where(tree_nodes.c.level == 4, tree_nodes.c.idx == 0).values(hash=b"\x77" * 32))
+    report = ledger.audit(page_size=4, workers=2)
+    assert kinds(report) == ["event-field-edited"]  # the node above an edited leaf is that leaf's, not a second finding
+    ledger.sql(update(tree_nodes).where(tree_nodes.c.level == 3, tree_nodes.c.idx == 2).values(hash=b"\x78" * 32))
+    report = ledger.audit(page_size=4, workers=2)
+    assert kinds(report) == ["event-field-edited", "tree-node-mismatch"]
+
+
 def test_the_erased_timeline_still_verifies(ledger):
     with ledger.store.read() as reader:
         assert reader.payload(0) is None
