@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DATA_DIR ?= ./saksi-data
 PYTEST_ARGS ?=
 
-.PHONY: setup solc-shim demo test test-fast lint bench vectors clean
+.PHONY: setup solc-shim demo test test-fast lint bench vectors brownie clean
 
 WEB_SOURCES := $(wildcard web/*.html web/*.svg web/*.mjs web/src/*)
 
@@ -36,10 +36,14 @@ api/static/dist/.built: $(WEB_SOURCES) node_modules/.installed
 demo: setup
 	$(VENV)/bin/saksi demo --data-dir $(DATA_DIR)
 
-test: setup
+test: setup brownie
 	$(PY) scripts/gen_vectors.py --check
 	$(PY) scripts/compile_contracts.py --check
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The card's contract tooling: brownie compile, brownie test and brownie run on ganache-cli, offline.
+brownie: setup
+	bash scripts/brownie.sh
 
 test-fast: setup
 	$(PY) -m pytest -m "not postgres and not anvil and not ganache and not browser and not slow" $(PYTEST_ARGS)
@@ -58,4 +62,4 @@ vectors: setup
 	$(PY) scripts/gen_vectors.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .hypothesis $(DATA_DIR) api/static/dist
+	rm -rf $(VENV) .venv-brownie build node_modules .pytest_cache .hypothesis $(DATA_DIR) api/static/dist
