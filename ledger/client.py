@@ -177,6 +177,28 @@ class AgencyClient:
     def submit_one(self, item: dict[str, Any]) -> dict[str, Any]:
         return self._request("POST", "/v1/events", json=item)
 
+    def erase(
+        self,
+        case: CaseState,
+        leaf_indexes: list[int],
+        legal_basis: str,
+        summary: str = "Data pribadi dihapus (UU 27/2022)",
+        occurred_at: int | None = None,
+    ) -> dict[str, Any]:
+        """Lawful erasure: sign an erasure.personal_data event naming the leaves whose payloads go."""
+        item = self.build(
+            case,
+            "erasure.personal_data",
+            summary,
+            payload={"erases": sorted(set(leaf_indexes)), "legalBasis": legal_basis},
+            occurred_at=occurred_at,
+            advance=False,
+        )
+        answer = self._request("POST", "/v1/erasures", json=item)
+        built = ServiceEvent.from_json(item["event"])
+        case.seq, case.head = built.case_seq, built.hash_struct()
+        return answer
+
     def receipt(self, event_id: str) -> dict[str, Any]:
         return self._request("GET", f"/v1/events/{self.agency}/{event_id}")
 

@@ -109,3 +109,19 @@ def test_bad_lines_stop_before_sending(tmp_path, line, message):
     client = AgencyClient("http://127.0.0.1:9", DUKCAPIL.code, DUKCAPIL.key)
     with pytest.raises(InvalidInput, match=message):
         submit_file(client, source)
+
+
+def test_lawful_erasure_through_the_client(tmp_path, api_url, ledger):
+    from ledger.services.auditor import Auditor
+
+    source = tmp_path / "events.jsonl"
+    (case, *_) = _write_events(source, cases=1, steps=2)
+    client = AgencyClient(api_url, DUKCAPIL.code, DUKCAPIL.key)
+    assert submit_file(client, source).created == 2
+    state = client.open_case(case.ref, case.key)
+    answer = client.erase(state, [0], "UU 27/2022 Pasal 8", occurred_at=1_763_500_000)
+    assert answer["erased"] == [0] and answer["receipt"]["leafIndex"] == 2
+    with ledger.store.read() as reader:
+        assert reader.payload(0) is None
+    report = Auditor(ledger.store, ledger.domain, ledger.clock_ms, workers=1, max_unanchored_lag_s=1e9).run()
+    assert report.clean and report.lawful_erasures == 1
