@@ -190,3 +190,24 @@ def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None
         except Exception:
             log.exception("anchoring tick failed")
         stop.wait(interval_s)
+
+
+def anchor_everything(runtime: Runtime, max_ticks: int = 50):
+    """Anchor the whole tree now, whatever the thresholds; returns (last tick result, worker status)."""
+    from ledger.services.anchoring import AnchorSettings, AnchorWorker
+
+    worker = AnchorWorker(
+        runtime.store,
+        runtime.chain,
+        runtime.ledger.clock_ms,
+        AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
+        origin=runtime.settings.origin,
+    )
+    result = worker.tick()
+    for _ in range(max_ticks):
+        if result.action == "idle" or worker.status().lag_leaves == 0:
+            break
+        if result.error and result.action == "backoff":
+            raise ChainUnavailable(result.error)
+        result = worker.tick()
+    return result, worker.status()

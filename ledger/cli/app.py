@@ -32,6 +32,20 @@ DEFAULT_DATA_DIR = Path("./saksi-data")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
+def progress_bar(label: str, quiet: bool):
+    """A progress bar on stderr, shown only in a terminal and never with --json."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=quiet or not err_console.is_terminal,
+    )
+
+
 @app.callback()
 def _root() -> None:
     """Saksi: tamper-evident audit ledger for public services."""

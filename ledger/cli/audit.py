@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console, password
+from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password, progress_bar
 from ledger.config import Settings
 from ledger.errors import SaksiError
 from ledger.runtime import AUDIT_LATEST, build_runtime, open_store, wall_clock_ms
@@ -39,14 +38,7 @@ def audit(
             runtime = build_runtime(settings, password())
             store = runtime.store
             trust = chain_trust_inputs(runtime.chain, settings.deploy_block)
-        with Progress(
-            TextColumn("auditing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=json_out or not err_console.is_terminal,
-        ) as bar:
+        with progress_bar("auditing", json_out) as bar:
             task = bar.add_task("audit", total=None)
             auditor = Auditor(
                 store,

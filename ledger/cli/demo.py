@@ -17,7 +17,14 @@ from ledger.core.encoding import hex0x
 from ledger.demo import AGENCIES, COMPLAINTS_DESK, generate
 from ledger.errors import SaksiError
 from ledger.keys import read_keystore, write_keystore
-from ledger.runtime import Runtime, agency_keystore, build_runtime, init_data_dir, wall_clock_ms
+from ledger.runtime import (
+    Runtime,
+    agency_keystore,
+    anchor_everything,
+    build_runtime,
+    init_data_dir,
+    wall_clock_ms,
+)
 
 # DEMO ONLY: the keystores `saksi demo` creates are encrypted with this unless SAKSI_PASSWORD is set.
 DEMO_PASSWORD = "saksi-demo-only"
@@ -135,22 +142,6 @@ def _access_key(code: str) -> bytes:
     return parse_access_code(code)
 
 
-def _anchor_all(runtime: Runtime) -> None:
-    from ledger.services.anchoring import AnchorSettings, AnchorWorker
-
-    worker = AnchorWorker(
-        runtime.store,
-        runtime.chain,
-        runtime.ledger.clock_ms,
-        AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
-        origin=runtime.settings.origin,
-    )
-    for _ in range(20):
-        worker.tick()
-        if worker.status().lag_leaves == 0:
-            return
-
-
 @app.command()
 def demo(
     data_dir: DataDir = DEFAULT_DATA_DIR,
@@ -180,7 +171,7 @@ def demo(
             runtime = build_runtime(Settings.load(data_dir), secret, wall_clock_ms)  # now with the complaints desk key
             err_console.print("submitting demo cases …")
             receipts = _populate(runtime, keys, seed, cases_per_office)
-            _anchor_all(runtime)
+            anchor_everything(runtime)
             receipts_path.write_text(json.dumps(receipts, indent=2, ensure_ascii=False) + "\n")
         receipts = json.loads(receipts_path.read_text())
         status = runtime.ledger.status()

@@ -11,8 +11,8 @@ import typer
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
 from ledger.config import Settings
 from ledger.core.encoding import hex0x
-from ledger.errors import ChainUnavailable, SaksiError
-from ledger.runtime import Runtime, build_runtime, run_background
+from ledger.errors import SaksiError
+from ledger.runtime import Runtime, anchor_everything, build_runtime, run_background
 
 
 def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) -> None:
@@ -67,26 +67,10 @@ def anchor(
     json_out: JsonFlag = False,
 ) -> None:
     """Anchor the current tree now (whatever the thresholds) and wait until it is mined."""
-    from ledger.services.anchoring import AnchorSettings, AnchorWorker
-
     runtime = build_runtime(Settings.load(data_dir), password())
     try:
         runtime.workers[0].sync()
-        worker = AnchorWorker(
-            runtime.store,
-            runtime.chain,
-            runtime.ledger.clock_ms,
-            AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
-            origin=runtime.settings.origin,
-        )
-        result = worker.tick()
-        for _ in range(50):
-            if result.action in ("idle",) or worker.status().lag_leaves == 0:
-                break
-            if result.error and result.action == "backoff":
-                raise ChainUnavailable(result.error)
-            result = worker.tick()
-        status = worker.status()
+        result, status = anchor_everything(runtime)
     finally:
         runtime.close()
     if status.lag_leaves:

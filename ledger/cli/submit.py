@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ledger.cli.app import JsonFlag, app, console, err_console, password
+from ledger.cli.app import JsonFlag, app, console, err_console, password, progress_bar
 from ledger.client import AgencyClient
 from ledger.keys import read_keystore
 from ledger.services.submit import submit_file
@@ -28,14 +27,7 @@ def submit(
     client = AgencyClient(api, agency, read_keystore(keystore, password()))
     try:
         client.ensure_domain()
-        with Progress(
-            TextColumn("submitting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=json_out or not err_console.is_terminal,
-        ) as bar:
+        with progress_bar("submitting", json_out) as bar:
             task = bar.add_task("submit", total=None)
             report = submit_file(client, path, journal, batch, progress=lambda n: bar.advance(task, n))
     finally:
