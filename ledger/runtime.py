@@ -21,6 +21,7 @@ from ledger.storage.sql import SqlStore
 
 OPERATOR_KEYSTORE = "keys/operator.json"
 AUDIT_LATEST = "audit-latest.json"
+AUDIT_CURSOR = "audit-cursor.json"  # where `saksi audit --incremental` resumes (written after a clean audit)
 EMBEDDED_DIR = "chain"
 DEV_CHAIN_IDS = (31337, 1337)
 

@@ -12,8 +12,8 @@ from rich.table import Table
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password, progress_bar
 from ledger.config import Settings
 from ledger.errors import SaksiError
-from ledger.runtime import AUDIT_LATEST, build_runtime, open_store, wall_clock_ms
-from ledger.services.auditor import Auditor
+from ledger.runtime import AUDIT_CURSOR, AUDIT_LATEST, build_runtime, open_store, wall_clock_ms
+from ledger.services.auditor import AuditCursor, Auditor
 
 
 @app.command()
@@ -22,6 +22,9 @@ def audit(
     no_chain: Annotated[bool, typer.Option("--no-chain", help="Skip the chain comparisons (offline).")] = False,
     no_signatures: Annotated[
         bool, typer.Option("--no-signatures", help="Skip the signature recheck (faster).")
+    ] = False,
+    incremental: Annotated[
+        bool, typer.Option("--incremental", help="Only what came since the last clean audit (its cursor file).")
     ] = False,
     json_out: JsonFlag = False,
 ) -> None:
@@ -49,7 +52,13 @@ def audit(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 **trust,
             )
-            report = auditor.run()
+            cursor_path = Path(data_dir) / AUDIT_CURSOR
+            resume = None
+            if incremental and cursor_path.exists():
+                resume = AuditCursor.from_json(json.loads(cursor_path.read_text()))
+            report = auditor.run(resume)
+            if report.clean and report.cursor is not None:
+                cursor_path.write_text(json.dumps(report.cursor.to_json()) + "\n")
         if runtime is not None:
             runtime.close()
     except SaksiError as exc:

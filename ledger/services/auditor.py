@@ -85,6 +85,24 @@ class Discrepancy:
         }
 
 
+@dataclass(frozen=True)
+class AuditCursor:
+    """Where an incremental audit resumes: a page boundary a clean audit vouched for, and the tree's
+    right edge there."""
+
+    boundary: int
+    peaks: tuple[tuple[int, bytes], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"boundary": self.boundary, "peaks": [[level, hex0x(value)] for level, value in self.peaks]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditCursor:
+        return cls(
+            int(data["boundary"]), tuple((int(level), bytes.fromhex(value[2:])) for level, value in data["peaks"])
+        )
+
+
 @dataclass
 class AuditReport:
     tree_size: int = 0
@@ -95,6 +113,7 @@ class AuditReport:
     lawful_erasures: int = 0
     incremental_from: int = 0
     discrepancies: list[Discrepancy] = field(default_factory=list)
+    cursor: AuditCursor | None = None
 
     @property
     def clean(self) -> bool:
@@ -277,8 +296,11 @@ class Auditor:
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.progress = progress
 
-    def run(self) -> AuditReport:
+    def run(self, resume: AuditCursor | None = None) -> AuditReport:
+        """Audit everything, or (with `resume`) only what came after the cursor's page boundary."""
         report = AuditReport()
+        start = 0 if resume is None else resume.boundary
+        report.incremental_from = start
         found = report.discrepancies
         with self.store.read() as reader:
             conn = reader.conn
@@ -294,7 +316,9 @@ class Auditor:
             last_row = conn.execute(select(func.max(events.c.leaf_index))).scalar_one()
             span = max(committed_size, 0 if last_row is None else last_row + 1)
 
-            peaks: list[tuple[int, bytes]] = []  # the recomputed tree's right edge: (level, hash)
+            if start % self.page_size or start > committed_size:
+                raise SaksiError(f"cannot resume at {start}: not a page boundary within the tree")
+            peaks: list[tuple[int, bytes]] = [] if resume is None else list(resume.peaks)
             recomputed_nodes: dict[NodeId, bytes] = {}
             mismatched_nodes: set[NodeId] = set()
             roots_at: dict[int, bytes] = {}
@@ -309,7 +333,7 @@ class Auditor:
             erasure_events: dict[int, tuple[str, bytes, str]] = {}
             erased_cases: list[tuple[int, int, bytes, str]] = []
             missing_reported = 0
-            ranges = [(a, min(a + self.page_size, span)) for a in range(0, span, self.page_size)]
+            ranges = [(a, min(a + self.page_size, span)) for a in range(start, span, self.page_size)]
             pool: Executor = ProcessPoolExecutor(self.workers) if self.workers > 1 and len(ranges) > 1 else _Inline()
 
             def submit(page_range):
@@ -326,6 +350,10 @@ class Auditor:
                     rows, future = queue.pop(0)
                     results, page_nodes, leaves = future.result()
                     tree_end = min(b, committed_size)
+                    if not flagged and not found and a <= committed_size:
+                        report.cursor = AuditCursor(a, tuple(peaks))  # everything before `a` checked clean
+                    if start:
+                        self._resume_heads(conn, rows, start, heads)
                     present = {row[0] for row in rows}
                     for missing in range(a, tree_end):
                         if missing not in present:
@@ -391,6 +419,8 @@ class Auditor:
                     report.lawful_erasures += 1
             # checkpoints
             for size, root in sorted(stored_checkpoints.items()):
+                if size <= start:
+                    continue  # vouched for by the audit this one resumes
                 report.checkpoints_checked += 1
                 expected_root = roots_at.get(size) if size else merkle.EMPTY_ROOT
                 if size > committed_size or expected_root is None:
@@ -409,14 +439,17 @@ class Auditor:
                         )
                     )
             # anchors against the chain
-            self._anchors(anchor_rows, stored_checkpoints, roots_at, report, first_flagged)
+            self._anchors(anchor_rows, stored_checkpoints, roots_at, report, first_flagged, start)
             # case heads
             stored_heads = {
                 bytes(r.case_commitment): (r.case_seq, bytes(r.head_hash), r.leaf_index)
                 for r in conn.execute(select(case_heads))
             }
-            for commitment in set(stored_heads) | set(heads):
-                if stored_heads.get(commitment) != heads.get(commitment):
+            for commitment in (set(stored_heads) | set(heads)) if not start else set(heads):
+                head = heads.get(commitment)
+                if head is not None and head[2] in flagged:
+                    continue  # the head event itself was edited: reported at that event
+                if stored_heads.get(commitment) != head:
                     found.append(
                         Discrepancy(
                             "case-head-mismatch",
@@ -531,6 +564,26 @@ class Auditor:
             found.append(Discrepancy("payload-missing", "payload deleted without a lawful erasure event", **where))
         if event_type.startswith("erasure."):
             erasure_events[index] = (event_type, commitment, agency)
+
+    @staticmethod
+    def _resume_heads(conn, rows, start: int, heads: dict[bytes, tuple[int, bytes, int]]) -> None:
+        """Each continuing case's last event before `start`, as the previous audit saw it."""
+        from ledger.core.events import ServiceEvent
+
+        wanted = sorted({bytes(row[3]) for row in rows} - set(heads))
+        for chunk_start in range(0, len(wanted), 500):
+            chunk = wanted[chunk_start : chunk_start + 500]
+            found = conn.execute(
+                select(events)
+                .where(events.c.case_commitment.in_(chunk), events.c.leaf_index < start)
+                .order_by(events.c.leaf_index)
+            )
+            for r in found:
+                event = ServiceEvent(
+                    r.event_id, r.agency, bytes(r.case_commitment), r.case_seq, bytes(r.prev_event_hash),
+                    r.event_type, r.summary, r.occurred_at, bytes(r.payload_digest),
+                )  # fmt: skip
+                heads[bytes(r.case_commitment)] = (r.case_seq, event.hash_struct(), r.leaf_index)
 
     @staticmethod
     def _push(peaks: list[tuple[int, bytes]], level: int, value: bytes, end: int, nodes: dict[NodeId, bytes]) -> None:
@@ -679,9 +732,12 @@ class Auditor:
                 )
 
     def _anchors(
-        self, anchor_rows, stored_checkpoints, roots_at, report: AuditReport, first_flagged: int | None
+        self, anchor_rows, stored_checkpoints, roots_at, report: AuditReport, first_flagged: int | None, start: int = 0
     ) -> None:
+        """Anchors above `start` (below it, the audit this one resumes vouched for them)."""
         found = report.discrepancies
+        anchor_rows = {size: row for size, row in anchor_rows.items() if size > start}
+        chain_checkpoints = {s: r for s, r in (self.chain_checkpoints or {}).items() if s > start}
 
         def explained(size: int) -> bool:
             return first_flagged is not None and first_flagged < size
@@ -710,7 +766,7 @@ class Auditor:
                 )
         if self.chain_checkpoints is not None:
             recorded = {s for s, r in anchor_rows.items() if r.status in ("mined", "confirmed")}
-            for size, root in sorted(self.chain_checkpoints.items()):
+            for size, root in sorted(chain_checkpoints.items()):
                 if size not in recorded:
                     found.append(
                         Discrepancy(
