@@ -1,13 +1,16 @@
-"""brownie test --network ganache-cli: the ledger contract, with RFC 9162 proofs from the project's pure core."""
+"""Fixtures of the brownie suite (`brownie test --network ganache-cli`, through scripts/brownie.sh).
 
-import sys
-from pathlib import Path
+One SaksiLedger per test module, with the three roles on three accounts; `fn_isolation` reverts the
+chain after every test (and brownie's `given` after every Hypothesis example), so each test starts
+from the freshly deployed, empty ledger.
+
+brownie 1.22.2 quirks the tests work around: a call's ReturnValue compared with a tuple holding plain ints
+or strings raises TypeError (brownie's mypyc-compiled comparison), so results are compared as
+`tuple(...)`; a bytes32 result (HexString) cannot be compared with web3's HexBytes, so hashes are
+compared as 0x-prefixed hex strings.
+"""
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the pure core needs only hashlib
-
-from ledger.core.merkle import MemoryTree, leaf_hash  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -15,19 +18,26 @@ def isolation(fn_isolation):
     pass
 
 
-@pytest.fixture
-def operator(accounts):
+@pytest.fixture(scope="module")
+def admin(accounts):
     return accounts[0]
 
 
-@pytest.fixture
-def saksi(SaksiLedger, operator):
-    return SaksiLedger.deploy(operator, operator, operator, {"from": operator})
+@pytest.fixture(scope="module")
+def anchorer(accounts):
+    return accounts[1]
 
 
-def tree(size):
-    return MemoryTree(leaf_hash(i.to_bytes(8, "big")) for i in range(size))
+@pytest.fixture(scope="module")
+def registrar(accounts):
+    return accounts[2]
 
 
-def b32(value):
-    return "0x" + value.hex()
+@pytest.fixture(scope="module")
+def outsider(accounts):
+    return accounts[9]
+
+
+@pytest.fixture(scope="module")
+def saksi(SaksiLedger, admin, anchorer, registrar):
+    return SaksiLedger.deploy(admin, anchorer, registrar, {"from": admin})

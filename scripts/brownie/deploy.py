@@ -1,16 +1,23 @@
-"""brownie run scripts/brownie/deploy.py --network ganache-cli
+"""Deploy SaksiLedger and register a demo agency: `brownie run deploy --network ganache-cli`.
 
-Deploys SaksiLedger (every role to accounts[0]) and registers a demo agency signed by accounts[1].
+Every role (admin, anchorer, registrar) goes to accounts[0]; the demo agency `dukcapil.jaksel` signs with
+accounts[1]. Prints the contract's address.
 """
 
 from brownie import SaksiLedger, accounts
 
+DEMO_AGENCY = "dukcapil.jaksel"
+ACTIVE = 1  # SaksiLedger.AgencyStatus.Active
+
 
 def main():
-    operator = accounts[0]
+    operator, signer = accounts[0], accounts[1]
     ledger = SaksiLedger.deploy(operator, operator, operator, {"from": operator})
-    ledger.registerAgency("dukcapil.jaksel", accounts[1], {"from": operator})
-    signer, status, _ = ledger.agency("dukcapil.jaksel")
-    assert signer == accounts[1] and status == 1
-    print(f"SaksiLedger at {ledger.address}; dukcapil.jaksel signs with {accounts[1]}")
+    ledger.registerAgency(DEMO_AGENCY, signer, {"from": operator})
+
+    registered_signer, status, _ = ledger.agency(DEMO_AGENCY)
+    if registered_signer != signer or status != ACTIVE:
+        raise RuntimeError(f"{DEMO_AGENCY} is not registered as expected: {registered_signer}, status {status}")
+    print(f"SaksiLedger deployed at {ledger.address}")
+    print(f"agency {DEMO_AGENCY} registered, signer {signer}")
     return ledger

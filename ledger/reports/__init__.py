@@ -1,0 +1,1 @@
+"""Reports rendered for people (self-contained files: no external assets)."""
