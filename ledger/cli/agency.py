@@ -12,7 +12,7 @@ from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, pa
 from ledger.config import Settings
 from ledger.core.encoding import hex0x, parse_address
 from ledger.core.events import validate_agency_code
-from ledger.keys import keystore_address, new_keystore
+from ledger.keys import new_keystore
 from ledger.runtime import build_runtime, open_store
 
 agency_app = typer.Typer(help="Register, rotate and revoke agencies' signing keys (on chain).", no_args_is_help=True)
@@ -120,6 +120,3 @@ def _report(json_out: bool, data: dict, line: str) -> None:
         console.print_json(data=data)
     else:
         console.print(line)
-
-
-__all__ = ["agency_app", "keystore_address"]

@@ -13,7 +13,7 @@ import typer
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console
 from ledger.client import AgencyClient, CaseState
 from ledger.config import Settings
-from ledger.core.encoding import hex0x
+from ledger.core.commitment import parse_access_code
 from ledger.demo import AGENCIES, COMPLAINTS_DESK, generate
 from ledger.errors import SaksiError
 from ledger.keys import read_keystore, write_keystore
@@ -97,7 +97,7 @@ def _populate(runtime: Runtime, keys: dict[str, bytes], seed: int, cases_per_off
         if answered:
             complaint = CaseState(
                 filed["caseRef"],
-                _access_key(filed["accessCode"]),
+                parse_access_code(filed["accessCode"]),
                 1,
                 bytes.fromhex(filed["receipt"]["caseHead"]["headHash"][2:]),
             )
@@ -134,12 +134,6 @@ def _populate(runtime: Runtime, keys: dict[str, bytes], seed: int, cases_per_off
         }
     )
     return receipts
-
-
-def _access_key(code: str) -> bytes:
-    from ledger.core.commitment import parse_access_code
-
-    return parse_access_code(code)
 
 
 @app.command()
@@ -199,6 +193,3 @@ def demo(
     from ledger.cli.serve import serve_runtime
 
     serve_runtime(runtime, host, port)
-
-
-__all__ = ["demo", "hex0x"]
