@@ -26,6 +26,35 @@ def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+class ObserveRequests:
+    """Request counts and latency per route template, as plain ASGI middleware (Starlette's
+    BaseHTTPMiddleware runs every request through an extra task group and memory streams)."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless a response starts: an exception reaches the server error handler
+
+        async def observe_send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe_send)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], path, str(status)).inc()
+            self.metrics.latency.labels(path).observe(time.perf_counter() - started)
+
+
 def create_app(
     settings: Settings,
     ledger: Ledger | None = None,
@@ -67,15 +96,7 @@ def create_app(
     async def _rate_limited(request: Request, exc: citizens.RateLimited) -> Response:
         return citizens.rate_limited_response()
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        app.state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        app.state.metrics.latency.labels(path).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(ObserveRequests, metrics=app.state.metrics)
 
     for router in (agencies.router, citizens.router, public.router, ops.router):
         app.include_router(router)

@@ -50,7 +50,8 @@ async def read_json(request: Request, limit: int) -> Any:
 class SubmitCoalescer:
     """Group commit for `POST /v1/events`: requests that arrive while an append runs are appended
     together in the next one (one transaction, one fsync, one turn at the writer lock), and each
-    request gets back the outcomes of its own items.
+    request gets back the outcomes of its own items. Requests come here parsed, their signatures
+    recovered: that CPU work runs per request beforehand, overlapping the append in flight.
 
     Without it every request takes its own turn at the database's writer lock, and on SQLite the
     threads that wait poll that lock with sleeps of up to 100 ms (its busy handler): a few dozen
@@ -61,8 +62,8 @@ class SubmitCoalescer:
     its own. One coalescer per event loop; one append in flight at a time from this process.
     """
 
-    def __init__(self, submit: Callable[[Sequence[Any]], list[Any]], max_items: int) -> None:
-        self.submit_batch = submit
+    def __init__(self, append: Callable[[Sequence[Any]], list[Any]], max_items: int) -> None:
+        self.append_batch = append
         self.max_items = max_items
         self.loop = asyncio.get_running_loop()
         self._waiting: deque[tuple[Sequence[Any], asyncio.Future]] = deque()
@@ -70,7 +71,7 @@ class SubmitCoalescer:
 
     async def submit(self, items: Sequence[Any]) -> list[Any]:
         if len(items) > self.max_items:
-            return await run_in_threadpool(self.submit_batch, items)  # refused whole, as it always was
+            return await run_in_threadpool(self.append_batch, items)
         future = self.loop.create_future()
         self._waiting.append((items, future))
         if self._drain_task is None:
@@ -100,14 +101,14 @@ class SubmitCoalescer:
     async def _append(self, group: list[tuple[Sequence[Any], asyncio.Future]]) -> None:
         combined = [item for items, _ in group for item in items]
         try:
-            outcomes = await run_in_threadpool(self.submit_batch, combined)
+            outcomes = await run_in_threadpool(self.append_batch, combined)
         except Exception as error:  # noqa: BLE001 - handed to the request(s) it belongs to
             if len(group) == 1:
                 _settle(group[0][1], error=error)
                 return
             for items, future in group:
                 try:
-                    _settle(future, await run_in_threadpool(self.submit_batch, items))
+                    _settle(future, await run_in_threadpool(self.append_batch, items))
                 except Exception as alone:  # noqa: BLE001
                     _settle(future, error=alone)
             return
@@ -129,8 +130,12 @@ def _settle(future: asyncio.Future, result: Any = None, error: BaseException | N
 def submit_coalescer(request: Request, ledger: Any) -> SubmitCoalescer:
     """The app's coalescer for the running event loop (test clients may run one loop per request)."""
     coalescer = getattr(request.app.state, "submit_coalescer", None)
-    if coalescer is None or coalescer.loop is not asyncio.get_running_loop() or coalescer.submit_batch != ledger.submit:
-        coalescer = SubmitCoalescer(ledger.submit, ledger.settings.limits.max_batch)
+    if (
+        coalescer is None
+        or coalescer.loop is not asyncio.get_running_loop()
+        or coalescer.append_batch != ledger.append_parsed
+    ):
+        coalescer = SubmitCoalescer(ledger.append_parsed, ledger.settings.limits.max_batch)
         request.app.state.submit_coalescer = coalescer
     return coalescer
 

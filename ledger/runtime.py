@@ -30,20 +30,31 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def open_store(settings: Settings) -> SqlStore:
+def open_store(settings: Settings, serving: bool = False) -> SqlStore:
+    """The migrated store. `serving`: a long-running server, which checkpoints SQLite's WAL from a
+    thread of its own rather than in whichever request's commit crosses the threshold."""
     engine = create_database_engine(
-        DatabaseSettings(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        DatabaseSettings(
+            settings.database_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            sqlite_wal_autocheckpoint=0 if serving else 1000,
+        )
     )
     upgrade(engine)
-    return SqlStore(engine)
+    store = SqlStore(engine)
+    if serving:
+        store.start_wal_checkpoints()
+    return store
 
 
 def operator_key(settings: Settings, password: str) -> bytes:
     return read_keystore(Path(settings.data_dir) / OPERATOR_KEYSTORE, password)
 
 
-def open_chain(settings: Settings, key: bytes, contract: bytes | None = None):
-    """The configured chain adapter, bound to the deployed contract when there is one."""
+def open_chain(settings: Settings, key: bytes, contract: bytes | None = None, serving: bool = False):
+    """The configured chain adapter, bound to the deployed contract when there is one.
+
+    `serving`: for a long-running server, the embedded chain runs in a child process."""
     from ledger.chain.rpc import RpcChain, RpcSettings
 
     if contract is None and settings.contract:
@@ -53,7 +64,9 @@ def open_chain(settings: Settings, key: bytes, contract: bytes | None = None):
         from ledger.chain.embedded import EmbeddedChain
 
         kwargs = {"chain_id": settings.chain_id} if settings.chain_id else {}
-        return EmbeddedChain.open(Path(settings.data_dir) / EMBEDDED_DIR, key, contract=contract, **kwargs)
+        return EmbeddedChain.open(
+            Path(settings.data_dir) / EMBEDDED_DIR, key, contract=contract, separate_process=serving, **kwargs
+        )
     if not settings.chain_id:
         raise InvalidInput("a JSON-RPC chain needs its chain id in the settings")
     return RpcChain.connect(settings.chain, settings.chain_id, key, contract, rpc_settings)
@@ -134,7 +147,7 @@ class Runtime:
         if close:
             with contextlib.suppress(SaksiError):
                 close()
-        self.store.engine.dispose()
+        self.store.close()
 
 
 def agency_keystore(settings: Settings, code: str) -> Path:
@@ -142,14 +155,20 @@ def agency_keystore(settings: Settings, code: str) -> Path:
     return Path(settings.data_dir) / "keys" / "agencies" / f"{code}.json"
 
 
-def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms) -> Runtime:
-    """Store, chain, ledger, registry mirror and anchoring worker for `saksi serve` and `saksi demo`."""
+def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, serving: bool = False) -> Runtime:
+    """Store, chain, ledger, registry mirror and anchoring worker for `saksi serve` and `saksi demo`.
+
+    `serving`: a long-running server (WAL checkpoints from a thread, the embedded chain in a child process)."""
     from ledger.services.anchoring import AnchorSettings, AnchorWorker
     from ledger.services.registry import RegistryMirror
 
     key = operator_key(settings, password)
-    store = open_store(settings)
-    chain = open_chain(settings, key)
+    store = open_store(settings, serving=serving)
+    try:
+        chain = open_chain(settings, key, serving=serving)
+    except BaseException:
+        store.close()
+        raise
     complaints_key = None
     if settings.complaints_agency and agency_keystore(settings, settings.complaints_agency).exists():
         complaints_key = read_keystore(agency_keystore(settings, settings.complaints_agency), password)

@@ -604,9 +604,19 @@ class EmbeddedChain(RpcChain):
         contract: bytes | None = None,
         settings: RpcSettings | None = None,
         funded: Sequence[bytes] = (),
+        separate_process: bool = False,
     ) -> EmbeddedChain:
+        """`separate_process`: run the node in a child process (see ledger.chain.embedded_process),
+        for servers, so that executing and mining blocks does not hold this process's GIL."""
         operator = Account.from_key(operator_key).address
-        node = open_embedded_node(data_dir, chain_id, (to_canonical_address(operator), *funded))
+        accounts = (to_canonical_address(operator), *(bytes(a) for a in funded))
+        node: Any
+        if separate_process:
+            from ledger.chain.embedded_process import NodeProcess
+
+            node = NodeProcess(Path(data_dir), chain_id, accounts)
+        else:
+            node = open_embedded_node(data_dir, chain_id, accounts)
         try:
             chain = cls(
                 EmbeddedProvider(node),

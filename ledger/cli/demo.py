@@ -192,4 +192,5 @@ def demo(
         return
     from ledger.cli.serve import serve_runtime
 
-    serve_runtime(runtime, host, port)
+    runtime.close()  # reopened the way `saksi serve` runs
+    serve_runtime(build_runtime(Settings.load(data_dir), secret, wall_clock_ms, serving=True), host, port)

@@ -113,6 +113,10 @@ class Appender:
         self.domain = domain
         self.clock_ms = clock_ms
         self.settings = settings or AppendSettings()
+        # The tree's right edge after this process's last commit. The log only grows, so the
+        # peaks of a given size never change: reused when the size read under the writer lock
+        # matches (another process or thread may have appended since; then it is read again).
+        self._edge: tuple[int, tuple[bytes, ...]] = (-1, ())
 
     def parse(self, items: Sequence[Any]) -> list[Submission | SaksiError]:
         if len(items) > self.settings.max_batch:
@@ -129,7 +133,13 @@ class Appender:
 
     def submit(self, items: Sequence[Any]) -> list[Outcome]:
         """Parse, verify and append raw JSON items; one outcome per item, in order."""
-        parsed = self.parse(items)
+        return self.append_parsed(self.parse(items))
+
+    def append_parsed(self, parsed: Sequence[Submission | SaksiError]) -> list[Outcome]:
+        """Append what `parse` accepted; its refusals stay in place. One outcome per item, in order.
+
+        The split lets a server parse and recover signatures for many requests at once, outside
+        the writer's turn, and append them together (see api.deps.SubmitCoalescer)."""
         ready = [(i, s) for i, s in enumerate(parsed) if isinstance(s, Submission)]
         outcomes: list[Outcome] = [p for p in parsed]  # type: ignore[misc]
         if ready:
@@ -150,12 +160,13 @@ class Appender:
         written (complaint records, lawful erasure); if it raises, nothing commits.
         """
         with self.store.write() as tx:
-            outcomes = self._append_locked(tx, submissions)
+            outcomes, compact = self._append_locked(tx, submissions)
             if after is not None:
                 after(tx, outcomes)
-            return outcomes
+        self._edge = (compact.size, compact.peaks)  # committed
+        return outcomes
 
-    def _append_locked(self, tx: WriteTx, submissions: Sequence[Submission]) -> list[Outcome]:
+    def _append_locked(self, tx: WriteTx, submissions: Sequence[Submission]) -> tuple[list[Outcome], CompactRange]:
         received_at = self.clock_ms()
         size = tx.tree_size()
         anchored = tx.anchored_size()
@@ -163,7 +174,8 @@ class Appender:
         signers = tx.active_signers({s.signed.event.agency for s in submissions})
         stored_heads = tx.case_heads(s.signed.event.case_commitment for s in submissions)
         heads = dict(stored_heads)
-        compact = CompactRange.from_nodes(size, tx.get_nodes)
+        edge_size, peaks = self._edge
+        compact = CompactRange(size, peaks) if edge_size == size else CompactRange.from_nodes(size, tx.get_nodes)
 
         outcomes: list[Outcome] = []
         accepted: dict[tuple[str, str], Receipt] = {}
@@ -254,7 +266,7 @@ class Appender:
             changed = {h.case_commitment: h for h in heads.values() if stored_heads.get(h.case_commitment) != h}
             tx.upsert_case_heads(changed.values())
             tx.set_tree_size(size + len(event_rows))
-        return outcomes
+        return outcomes, compact
 
     def _existing_receipt(self, stored: StoredEvent, heads: dict[bytes, CaseHead], anchored: int) -> Receipt:
         head = heads.get(stored.event.case_commitment) or CaseHead(

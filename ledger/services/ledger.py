@@ -15,9 +15,9 @@ from ledger.core.bundle import Anchor, ProofBundle
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
-from ledger.errors import InvalidField, NotFound
+from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs
-from ledger.services.append import Appender, AppendSettings, Outcome
+from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.storage.schema import events
 from ledger.storage.sql import Reader, SqlStore, StoredEvent
@@ -81,6 +81,13 @@ class Ledger:
 
     def submit(self, items: Sequence[Any]) -> list[Outcome]:
         return self.appender.submit(items)
+
+    def parse(self, items: Sequence[Any]) -> list[Submission | SaksiError]:
+        """Parse and verify items (signatures recovered) without touching storage."""
+        return self.appender.parse(items)
+
+    def append_parsed(self, parsed: Sequence[Submission | SaksiError]) -> list[Outcome]:
+        return self.appender.append_parsed(parsed)
 
     def erase(self, item: Any) -> dict[str, Any]:
         """Lawful erasure: append the agency's signed erasure.* event and shred the payloads it names."""

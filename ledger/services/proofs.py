@@ -54,22 +54,26 @@ def stored_checkpoint(reader: Reader, tree_size: int | None = None) -> Checkpoin
 
 
 def bundle_events(reader: Reader, stored: list[StoredEvent], checkpoint: Checkpoint) -> tuple[BundledEvent, ...]:
-    out = []
-    for s in stored:
-        if s.leaf_index >= checkpoint.tree_size:
-            continue
-        out.append(
-            BundledEvent(
-                s.event,
-                s.signature,
-                s.signer,
-                s.leaf_index,
-                s.leaf_hash,
-                s.received_at,
-                tuple(inclusion_proof(reader, s.leaf_index, checkpoint.tree_size)),
-            )
+    """The events under the checkpoint with their inclusion proofs; the nodes of every proof are
+    read together (a case's proofs share most of their upper nodes)."""
+    covered = [s for s in stored if s.leaf_index < checkpoint.tree_size]
+    if not covered:
+        return ()
+    _check_size(reader, checkpoint.tree_size)
+    plans = [merkle.inclusion_plan(s.leaf_index, checkpoint.tree_size) for s in covered]
+    nodes = reader.get_nodes({node for plan in plans for node in plan.node_ids()})
+    return tuple(
+        BundledEvent(
+            s.event,
+            s.signature,
+            s.signer,
+            s.leaf_index,
+            s.leaf_hash,
+            s.received_at,
+            tuple(merkle.assemble(plan, nodes)),
         )
-    return tuple(out)
+        for s, plan in zip(covered, plans, strict=True)
+    )
 
 
 def case_bundle(

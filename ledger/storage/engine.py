@@ -22,6 +22,10 @@ class DatabaseSettings:
     url: str
     # FULL survives power loss as well as kill -9; NORMAL (WAL) survives kill -9 only.
     sqlite_synchronous: str = "FULL"
+    # WAL pages after which the committing writer copies the WAL into the database file (SQLite's
+    # default). 0: never in a commit; a long-running server checkpoints from a thread of its own
+    # instead (SqlStore.start_wal_checkpoints), keeping that copy and its fsync off the request path.
+    sqlite_wal_autocheckpoint: int = 1000
     pool_size: int = 5
     echo: bool = False
 
@@ -33,6 +37,8 @@ def create_database_engine(settings: DatabaseSettings) -> Engine:
         synchronous = settings.sqlite_synchronous.upper()
         if synchronous not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
+        if not isinstance(settings.sqlite_wal_autocheckpoint, int) or settings.sqlite_wal_autocheckpoint < 0:
+            raise ValueError("sqlite_wal_autocheckpoint must be a whole number of pages, 0 or more")
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:
@@ -43,6 +49,7 @@ def create_database_engine(settings: DatabaseSettings) -> Engine:
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={settings.sqlite_wal_autocheckpoint}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

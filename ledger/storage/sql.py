@@ -7,12 +7,15 @@ appends from several processes or hosts serialise and leaf indexes never race.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from ledger.core.events import ServiceEvent
@@ -21,15 +24,15 @@ from ledger.errors import Conflict, NotFound, StorageUnavailable
 from ledger.storage.schema import (
     agencies,
     agency_signers,
-    anchors,
     case_heads,
     checkpoints,
     erasures,
     events,
     payloads,
     tree_nodes,
-    tree_state,
 )
+
+_log = logging.getLogger("ledger.storage")
 
 EVENT_COLUMNS = tuple(c.name for c in events.columns)
 
@@ -90,6 +93,39 @@ class AgencySigner:
     status: str
 
 
+@lru_cache(maxsize=256)
+def _format(sql: str) -> str:
+    """Hot-path SQL is written with `?` placeholders; psycopg wants `%s`."""
+    return sql.replace("?", "%s")
+
+
+_EVENT_SELECT = "SELECT " + ", ".join(EVENT_COLUMNS) + " FROM events"
+
+
+def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
+    """A row of `_EVENT_SELECT` (EVENT_COLUMNS order) as a StoredEvent."""
+    (leaf_index, agency, event_id, commitment, case_seq, prev, event_type, summary, occurred_at, digest, signature,
+     signer, received_at, leaf_hash) = row  # fmt: skip
+    return StoredEvent(
+        leaf_index=leaf_index,
+        event=ServiceEvent(
+            event_id=event_id,
+            agency=agency,
+            case_commitment=bytes(commitment),
+            case_seq=case_seq,
+            prev_event_hash=bytes(prev),
+            event_type=event_type,
+            summary=summary,
+            occurred_at=occurred_at,
+            payload_digest=bytes(digest),
+        ),
+        signature=bytes(signature),
+        signer=bytes(signer),
+        received_at=received_at,
+        leaf_hash=bytes(leaf_hash),
+    )
+
+
 def _event_from_row(row: Any) -> StoredEvent:
     return StoredEvent(
         leaf_index=row.leaf_index,
@@ -112,13 +148,51 @@ def _event_from_row(row: Any) -> StoredEvent:
 
 
 class Reader:
-    """Queries shared by read and write transactions."""
+    """Queries shared by read and write transactions.
+
+    The queries on the hot paths (every append, every citizen read) are plain SQL on the
+    driver's own cursor, inside the same transaction: SQLAlchemy's statement building and
+    result processing cost ~0.1-0.3 ms per statement, several times the query itself.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._qmark = conn.dialect.paramstyle == "qmark"
+        self._raw: Any = None
+
+    def _cursor(self) -> Any:
+        if self._raw is None:
+            self._raw = self.conn.connection.driver_connection
+        return self._raw.cursor()
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._qmark else _format(sql)
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(self._sql(sql), params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        cursor = self._cursor()
+        try:
+            cursor.execute(self._sql(sql), params)
+        finally:
+            cursor.close()
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cursor = self._cursor()
+        try:
+            cursor.executemany(self._sql(sql), rows)
+        finally:
+            cursor.close()
 
     def tree_size(self) -> int:
-        return self.conn.execute(select(tree_state.c.tree_size).where(tree_state.c.id == 1)).scalar_one()
+        ((size,),) = self._all("SELECT tree_size FROM tree_state WHERE id = 1")
+        return size
 
     def get_nodes(self, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """Perfect-subtree hashes; level 0 are leaf hashes. Raises NotFound for a missing node.
@@ -128,22 +202,19 @@ class Reader:
         """
         wanted = set(ids)
         found: dict[NodeId, bytes] = {}
-        marker = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         leaves = sorted(node.index for node in wanted if node.level == 0)
         for chunk in _chunks(leaves):
-            rows = self.conn.exec_driver_sql(
-                f"SELECT leaf_index, leaf_hash FROM events WHERE leaf_index IN ({', '.join([marker] * len(chunk))})",
+            rows = self._all(
+                f"SELECT leaf_index, leaf_hash FROM events WHERE leaf_index IN ({', '.join('?' * len(chunk))})",
                 tuple(chunk),
             )
             for leaf_index, leaf_hash in rows:
                 found[NodeId(0, leaf_index)] = bytes(leaf_hash)
         inner = sorted(node for node in wanted if node.level > 0)
         for chunk in _chunks(inner, _CHUNK // 2):
-            condition = " OR ".join([f"(level = {marker} AND idx = {marker})"] * len(chunk))
+            condition = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
             params = tuple(value for node in chunk for value in (node.level, node.index))
-            for level, idx, value in self.conn.exec_driver_sql(
-                f"SELECT level, idx, hash FROM tree_nodes WHERE {condition}", params
-            ):
+            for level, idx, value in self._all(f"SELECT level, idx, hash FROM tree_nodes WHERE {condition}", params):
                 found[NodeId(level, idx)] = bytes(value)
         missing = wanted - found.keys()
         if missing:
@@ -159,30 +230,35 @@ class Reader:
         out: dict[tuple[str, str], StoredEvent] = {}
         for agency, event_ids in by_agency.items():
             for chunk in _chunks(sorted(set(event_ids))):
-                rows = self.conn.execute(select(events).where(events.c.agency == agency, events.c.event_id.in_(chunk)))
+                rows = self._all(
+                    f"{_EVENT_SELECT} WHERE agency = ? AND event_id IN ({', '.join('?' * len(chunk))})",
+                    (agency, *chunk),
+                )
                 for row in rows:
-                    out[(row.agency, row.event_id)] = _event_from_row(row)
+                    stored = _event_from_tuple(row)
+                    out[(stored.event.agency, stored.event.event_id)] = stored
         return out
 
     def event_at(self, leaf_index: int) -> StoredEvent:
-        row = self.conn.execute(select(events).where(events.c.leaf_index == leaf_index)).first()
-        if row is None:
+        rows = self._all(f"{_EVENT_SELECT} WHERE leaf_index = ?", (leaf_index,))
+        if not rows:
             raise NotFound(f"no event at leaf index {leaf_index}")
-        return _event_from_row(row)
+        return _event_from_tuple(rows[0])
 
     def case_events(self, case_commitment: bytes) -> list[StoredEvent]:
-        rows = self.conn.execute(
-            select(events).where(events.c.case_commitment == case_commitment).order_by(events.c.case_seq)
-        )
-        return [_event_from_row(row) for row in rows]
+        rows = self._all(f"{_EVENT_SELECT} WHERE case_commitment = ? ORDER BY case_seq", (case_commitment,))
+        return [_event_from_tuple(row) for row in rows]
 
     def case_heads(self, commitments: Iterable[bytes]) -> dict[bytes, CaseHead]:
         out: dict[bytes, CaseHead] = {}
         for chunk in _chunks(sorted(set(commitments))):
-            for row in self.conn.execute(select(case_heads).where(case_heads.c.case_commitment.in_(chunk))):
-                out[bytes(row.case_commitment)] = CaseHead(
-                    bytes(row.case_commitment), row.case_seq, bytes(row.head_hash), row.leaf_index
-                )
+            rows = self._all(
+                "SELECT case_commitment, case_seq, head_hash, leaf_index FROM case_heads "
+                f"WHERE case_commitment IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            for commitment, case_seq, head_hash, leaf_index in rows:
+                out[bytes(commitment)] = CaseHead(bytes(commitment), case_seq, bytes(head_hash), leaf_index)
         return out
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
@@ -197,17 +273,14 @@ class Reader:
         """Each known agency among `codes`: its current signer, or status "revoked" and no signer."""
         out: dict[str, AgencySigner] = {}
         for chunk in _chunks(sorted(set(codes))):
-            rows = self.conn.execute(
-                select(agencies.c.code, agencies.c.status, agency_signers.c.signer, agency_signers.c.valid_from)
-                .outerjoin(
-                    agency_signers,
-                    and_(agency_signers.c.agency == agencies.c.code, agency_signers.c.valid_until.is_(None)),
-                )
-                .where(agencies.c.code.in_(chunk))
+            rows = self._all(
+                "SELECT a.code, a.status, s.signer, s.valid_from FROM agencies a "
+                "LEFT OUTER JOIN agency_signers s ON s.agency = a.code AND s.valid_until IS NULL "
+                f"WHERE a.code IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
             )
-            for row in rows:
-                signer = b"" if row.signer is None else bytes(row.signer)
-                out[row.code] = AgencySigner(row.code, signer, row.valid_from or 0, None, row.status)
+            for code, status, signer, valid_from in rows:
+                out[code] = AgencySigner(code, b"" if signer is None else bytes(signer), valid_from or 0, None, status)
         return out
 
     def signer_history(self, signers: Iterable[bytes]) -> list[AgencySigner]:
@@ -229,36 +302,32 @@ class Reader:
         return None if row is None else (bytes(row.salt), bytes(row.payload))
 
     def latest_checkpoint(self) -> tuple[int, bytes, str] | None:
-        row = self.conn.execute(select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)).first()
-        return None if row is None else (row.tree_size, bytes(row.root_hash), row.origin)
+        rows = self._all("SELECT tree_size, root_hash, origin FROM checkpoints ORDER BY tree_size DESC LIMIT 1")
+        return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
 
     def checkpoint(self, tree_size: int) -> tuple[int, bytes, str] | None:
-        row = self.conn.execute(select(checkpoints).where(checkpoints.c.tree_size == tree_size)).first()
-        return None if row is None else (row.tree_size, bytes(row.root_hash), row.origin)
+        rows = self._all("SELECT tree_size, root_hash, origin FROM checkpoints WHERE tree_size = ?", (tree_size,))
+        return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
 
     def anchor_for(self, tree_size: int) -> AnchorRecord | None:
-        row = self.conn.execute(select(anchors).where(anchors.c.tree_size == tree_size)).first()
-        if row is None:
+        rows = self._all(
+            "SELECT tree_size, chain_id, contract, tx_hash, block_number, status FROM anchors WHERE tree_size = ?",
+            (tree_size,),
+        )
+        if not rows:
             return None
+        size, chain_id, contract, tx_hash, block_number, status = rows[0]
         return AnchorRecord(
-            row.tree_size,
-            row.chain_id,
-            bytes(row.contract),
-            None if row.tx_hash is None else bytes(row.tx_hash),
-            row.block_number,
-            row.status,
+            size, chain_id, bytes(contract), None if tx_hash is None else bytes(tx_hash), block_number, status
         )
 
     def latest_anchored_checkpoint(self) -> tuple[int, bytes, str] | None:
         """The newest checkpoint whose anchor is mined or confirmed on chain."""
-        row = self.conn.execute(
-            select(checkpoints)
-            .join(anchors, anchors.c.tree_size == checkpoints.c.tree_size)
-            .where(anchors.c.status.in_(("mined", "confirmed")))
-            .order_by(checkpoints.c.tree_size.desc())
-            .limit(1)
-        ).first()
-        return None if row is None else (row.tree_size, bytes(row.root_hash), row.origin)
+        rows = self._all(
+            "SELECT c.tree_size, c.root_hash, c.origin FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size "
+            "WHERE a.status IN ('mined', 'confirmed') ORDER BY c.tree_size DESC LIMIT 1"
+        )
+        return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
 
     def agencies(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
@@ -304,10 +373,10 @@ class Reader:
 
     def anchored_size(self) -> int:
         """The largest tree size whose anchor is mined or confirmed (0 if none)."""
-        size = self.conn.execute(
-            select(func.max(anchors.c.tree_size)).where(anchors.c.status.in_(("mined", "confirmed")))
-        ).scalar_one()
-        return size or 0
+        rows = self._all(
+            "SELECT tree_size FROM anchors WHERE status IN ('mined', 'confirmed') ORDER BY tree_size DESC LIMIT 1"
+        )
+        return rows[0][0] if rows else 0
 
 
 class WriteTx(Reader):
@@ -325,12 +394,12 @@ class WriteTx(Reader):
         if not batch:
             return
         head = f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        if self.conn.dialect.paramstyle == "qmark":
-            self.conn.exec_driver_sql(head + f"VALUES ({', '.join('?' * len(columns))}){suffix}", batch)
+        if self._qmark:
+            self._many(head + f"VALUES ({', '.join('?' * len(columns))}){suffix}", batch)
             return
         arrays = tuple(list(column) for column in zip(*batch, strict=True))
-        casts = ", ".join(f"%s::{_PG_ARRAY_TYPES[table.c[name].type.__class__.__name__]}[]" for name in columns)
-        self.conn.exec_driver_sql(head + f"SELECT * FROM unnest({casts}){suffix}", arrays)
+        casts = ", ".join(f"?::{_PG_ARRAY_TYPES[table.c[name].type.__class__.__name__]}[]" for name in columns)
+        self._run(head + f"SELECT * FROM unnest({casts}){suffix}", arrays)
 
     def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._bulk_insert(events, EVENT_COLUMNS, (tuple(r[c] for c in EVENT_COLUMNS) for r in rows))
@@ -354,7 +423,7 @@ class WriteTx(Reader):
         )
 
     def set_tree_size(self, size: int) -> None:
-        self.conn.execute(update(tree_state).where(tree_state.c.id == 1).values(tree_size=size))
+        self._run("UPDATE tree_state SET tree_size = ? WHERE id = 1", (size,))
 
     def add_checkpoint(self, tree_size: int, root_hash: bytes, origin: str, created_at: int) -> None:
         existing = self.checkpoint(tree_size)
@@ -422,22 +491,70 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # Hot-path queries run on the driver's cursor (see Reader), so its errors arrive unwrapped.
+        self._unavailable = (OperationalError, engine.dialect.loaded_dbapi.OperationalError)
+        # Writers of this process queue here, in order, and are woken the moment the lock is free.
+        # Left to the database, waiting writers poll: SQLite's busy handler sleeps 1, 2, 5, 10 …
+        # up to 100 ms between tries, so two threads colliding cost milliseconds each time.
+        self._writer = threading.Lock()
+        self._checkpointer: tuple[threading.Event, threading.Thread] | None = None
 
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
         """One transaction holding the writer lock; commits on success, rolls back on error."""
         try:
-            with self.engine.connect().execution_options(sqlite_write=True) as conn, conn.begin():
+            with self._writer, self.engine.connect().execution_options(sqlite_write=True) as conn, conn.begin():
+                tx = WriteTx(conn)
                 if self.dialect != "sqlite":
-                    conn.execute(select(tree_state.c.tree_size).where(tree_state.c.id == 1).with_for_update())
-                yield WriteTx(conn)
-        except OperationalError as exc:
-            raise StorageUnavailable(f"database unavailable: {exc.orig!s}") from exc
+                    tx._run("SELECT tree_size FROM tree_state WHERE id = 1 FOR UPDATE")
+                yield tx
+        except self._unavailable as exc:
+            raise StorageUnavailable(f"database unavailable: {getattr(exc, 'orig', None) or exc!s}") from exc
+
+    def checkpoint_wal(self) -> None:
+        """SQLite: copy what the write-ahead log holds into the database file, without blocking
+        writers or readers (a PASSIVE checkpoint). Nothing to do on PostgreSQL."""
+        if self.dialect != "sqlite":
+            return
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            raw.close()
+
+    def start_wal_checkpoints(self, interval_s: float = 0.5) -> None:
+        """Checkpoint from a thread of this store every `interval_s` (for engines made with
+        `sqlite_wal_autocheckpoint=0`, so that no request pays for a checkpoint in its commit)."""
+        if self.dialect != "sqlite" or self._checkpointer is not None:
+            return
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(interval_s):
+                try:
+                    self.checkpoint_wal()
+                except Exception:  # noqa: BLE001 - a busy or failing checkpoint is retried next time
+                    _log.warning("WAL checkpoint failed", exc_info=True)
+
+        thread = threading.Thread(target=run, name="saksi-wal-checkpoint", daemon=True)
+        self._checkpointer = (stop, thread)
+        thread.start()
+
+    def close(self) -> None:
+        """Stop the checkpoint thread (one last checkpoint) and close every pooled connection."""
+        if self._checkpointer is not None:
+            stop, thread = self._checkpointer
+            stop.set()
+            thread.join(timeout=10)
+            self._checkpointer = None
+            with suppress(Exception):
+                self.checkpoint_wal()
+        self.engine.dispose()
 
     @contextmanager
     def read(self) -> Iterator[ReadTx]:
         try:
             with self.engine.connect() as conn, conn.begin():
                 yield ReadTx(conn)
-        except OperationalError as exc:
-            raise StorageUnavailable(f"database unavailable: {exc.orig!s}") from exc
+        except self._unavailable as exc:
+            raise StorageUnavailable(f"database unavailable: {getattr(exc, 'orig', None) or exc!s}") from exc

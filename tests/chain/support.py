@@ -69,9 +69,19 @@ def node_chain(node: DevNode, settings: RpcSettings = FAST) -> RpcChain:
     return deployed(node.chain(OPERATOR_KEY, settings=settings))
 
 
-def embedded_chain(data_dir: Path, settings: RpcSettings | None = None) -> EmbeddedChain:
-    """The embedded chain in ``data_dir`` (created on first use, the operator and the stranger funded)."""
-    return EmbeddedChain.open(data_dir, OPERATOR_KEY, EMBEDDED_CHAIN_ID, settings=settings, funded=[STRANGER])
+def embedded_chain(
+    data_dir: Path, settings: RpcSettings | None = None, separate_process: bool = False
+) -> EmbeddedChain:
+    """The embedded chain in ``data_dir`` (created on first use, the operator and the stranger funded);
+    `separate_process`: the node runs in a child process, as `saksi serve` runs it."""
+    return EmbeddedChain.open(
+        data_dir,
+        OPERATOR_KEY,
+        EMBEDDED_CHAIN_ID,
+        settings=settings,
+        funded=[STRANGER],
+        separate_process=separate_process,
+    )
 
 
 def as_stranger(chain: RpcChain) -> RpcChain:

@@ -47,14 +47,15 @@ SIGNER_C = derive_key("conformance signer c")[:20]
 @pytest.fixture(
     params=[
         "embedded",
+        "embedded-process",
         pytest.param("anvil", marks=pytest.mark.anvil),
         pytest.param("ganache", marks=pytest.mark.ganache),
     ]
 )
 def chain(request, tmp_path) -> Iterator[RpcChain]:
     """A freshly deployed ledger on each kind of chain, the operator holding every role."""
-    if request.param == "embedded":
-        base = embedded_chain(tmp_path / "chain", FAST)
+    if request.param.startswith("embedded"):
+        base = embedded_chain(tmp_path / "chain", FAST, separate_process=request.param == "embedded-process")
         try:
             yield deployed(base)
         finally:

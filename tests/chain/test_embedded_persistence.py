@@ -143,3 +143,78 @@ def test_kill_9_after_acknowledged_anchors_loses_nothing(tmp_path):
         reopened.close()
     assert OPERATOR  # the operator paid for all of it from its genesis balance
     assert Path(tmp_path, "chain.sqlite").exists()
+
+
+# --- the node in a child process (how `saksi serve` runs it) -------------------------------------
+
+
+def test_child_process_node_refuses_a_held_chain_after_waiting(tmp_path):
+    from ledger.chain.embedded_process import NodeProcess
+
+    holder = embedded_chain(tmp_path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ChainDataLocked):
+            NodeProcess(tmp_path, holder.chain_id, (), lock_wait_s=0.5)
+        assert time.monotonic() - started >= 0.5
+    finally:
+        holder.close()
+    node = NodeProcess(tmp_path, holder.chain_id, ())
+    try:
+        assert int(node.request("eth_chainId", []), 16) == holder.chain_id
+    finally:
+        node.close()
+
+
+def test_child_process_node_is_restarted_when_it_dies(tmp_path):
+    chain = deployed(embedded_chain(tmp_path, separate_process=True))
+    try:
+        t = leaves(10)
+        anchor_all(chain, t, [3])
+        first = chain.node.pid
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.2)
+        assert chain.latest_checkpoint() == (3, t.root(3))  # a new child, the chain reread from disk
+        assert chain.node.pid not in (None, first)
+        anchor_all(chain, t, [10], previous=3)
+    finally:
+        chain.close()
+    assert chain.node.pid is None
+
+
+PARENT = """
+import sys
+from tests.chain.support import embedded_chain
+chain = embedded_chain(sys.argv[1], separate_process=True)
+print(chain.node.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_child_process_node_exits_when_the_server_is_killed(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(solc.REPO_ROOT)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=solc.REPO_ROOT,
+        env=env,
+    )
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child_pid}/stat") as stat:  # a zombie (exited, not reaped by init yet) counts as gone
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the chain's child process outlived the killed server")
+    reopened = embedded_chain(tmp_path)  # and the chain's lock is free again
+    reopened.close()

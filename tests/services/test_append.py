@@ -238,3 +238,45 @@ def test_service_event_roundtrip_from_store(appender, store):
     with store.read() as tx:
         (stored,) = tx.case_events(case.commitment)
     assert stored.event == ServiceEvent.from_json(item["event"])
+
+
+def _assert_every_stored_node_matches(store) -> None:
+    """Every stored perfect subtree equals the one recomputed from the leaves, and the root too."""
+    with store.read() as tx:
+        size = tx.tree_size()
+        memory = merkle.MemoryTree(tx.leaf_hashes(0, size))
+        plan = merkle.root_plan(size)
+        assert merkle.root_from_nodes(plan, tx.get_nodes(plan)) == memory.root(size)
+        ids = [merkle.NodeId(level, i) for level in range(1, size.bit_length()) for i in range(size >> level)]
+        assert tx.get_nodes(ids) == memory.get(ids)
+
+
+def test_two_appenders_on_one_store_keep_one_tree(appender, store, clock):
+    """Each appender keeps the tree's right edge of its last commit; another writer (a second
+    server process) appending in between must make it read the edge again, never reuse it."""
+    other = Appender(store, TEST_DOMAIN, clock, AppendSettings(max_batch=50))
+    cases = [CaseBuilder(DUKCAPIL) for _ in range(7)]
+    for round_ in range(4):
+        for n, case in enumerate(cases):
+            writer = appender if (n + round_) % 3 else other
+            (receipt,) = writer.submit([case.next_item(summary=f"Langkah {round_}")])
+            assert isinstance(receipt, Receipt) and receipt.created
+    _assert_every_stored_node_matches(store)
+
+
+def test_a_rolled_back_append_leaves_no_trace_in_the_cached_edge(appender, store):
+    case = CaseBuilder(DUKCAPIL)
+    appender.submit([case.next_item()])
+    doomed = CaseBuilder(DUKCAPIL)
+
+    def fail(tx, outcomes):
+        raise RuntimeError("the hook refuses: nothing commits")
+
+    with pytest.raises(RuntimeError):
+        appender.append(appender.parse([doomed.next_item()]), after=fail)
+    for _ in range(3):
+        (receipt,) = appender.submit([case.next_item("documents.verified", "Dokumen diverifikasi")])
+        assert isinstance(receipt, Receipt)
+    with store.read() as tx:
+        assert tx.tree_size() == 4
+    _assert_every_stored_node_matches(store)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,8 +11,9 @@ from alembic.migration import MigrationContext
 from ledger.core import merkle
 from ledger.core.merkle import CompactRange, MemoryTree, NodeId
 from ledger.errors import Conflict, NotFound
+from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
 from ledger.storage.schema import metadata
-from ledger.storage.sql import CaseHead
+from ledger.storage.sql import CaseHead, SqlStore
 
 
 def _event_row(leaf_index: int, leaf_hash: bytes, agency: str = "dukcapil.jaksel") -> dict:
@@ -140,3 +143,43 @@ def test_checkpoints_are_immutable(store):
         tx.add_checkpoint(1, b"\x02" * 32, "saksi/test", created_at=7)
     with store.read() as tx:
         assert tx.latest_checkpoint() == (1, b"\x01" * 32, "saksi/test")
+
+
+# --- SQLite's write-ahead log, checkpointed off the request path by a server ------------------------
+
+
+def _wal_frames(store) -> tuple[int, int]:
+    """(frames in the WAL, frames already copied into the database file)."""
+    raw = store.engine.raw_connection()
+    try:
+        _, log, copied = raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        raw.close()
+    return log, copied
+
+
+def _server_store(tmp_path) -> SqlStore:
+    engine = create_database_engine(DatabaseSettings(f"sqlite:///{tmp_path}/wal.db", sqlite_wal_autocheckpoint=0))
+    upgrade(engine)
+    return SqlStore(engine)
+
+
+def test_server_store_leaves_the_wal_checkpoint_to_its_own_thread(tmp_path):
+    store = _server_store(tmp_path)
+    try:
+        for n in range(60):
+            _append_leaves(store, [merkle.leaf_hash(b"wal %d" % (n * 50 + i)) for i in range(50)])
+        wal = tmp_path / "wal.db-wal"
+        assert wal.stat().st_size > 4096 * 1000  # past SQLite's default threshold: no commit checkpointed
+        store.start_wal_checkpoints(interval_s=0.05)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            log, copied = _wal_frames(store)
+            if log == copied:
+                break
+            time.sleep(0.05)
+        assert log == copied > 0
+    finally:
+        store.close()
+    with pytest.raises(ValueError, match="whole number of pages"):
+        create_database_engine(DatabaseSettings(f"sqlite:///{tmp_path}/x.db", sqlite_wal_autocheckpoint=-1))
