@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -68,7 +70,15 @@ def create_app(
             DatabaseSettings(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         )
         ledger = Ledger(settings, SqlStore(engine), clock_ms)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Sync routes and run_in_threadpool draw from AnyIO's default limiter (40 threads otherwise).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.limits.worker_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Saksi",
         version=VERSION,
         summary="Tamper-evident audit ledger for public services",

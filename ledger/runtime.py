@@ -38,6 +38,7 @@ def open_store(settings: Settings, serving: bool = False) -> SqlStore:
             settings.database_url,
             sqlite_synchronous=settings.sqlite_synchronous,
             sqlite_wal_autocheckpoint=0 if serving else 1000,
+            pool_size=settings.limits.worker_threads + 4,  # + anchoring, registry, checkpoints, spare
         )
     )
     upgrade(engine)

@@ -33,7 +33,14 @@ class DatabaseSettings:
 def create_database_engine(settings: DatabaseSettings) -> Engine:
     url = make_url(settings.url)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=settings.echo, connect_args={"timeout": 30, "check_same_thread": False})
+        # A pool as large as the threads using it: connections beyond it would be opened and closed
+        # per checkout, each paying for its PRAGMAs and a schema read.
+        engine = create_engine(
+            url,
+            echo=settings.echo,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=settings.pool_size,
+        )
         synchronous = settings.sqlite_synchronous.upper()
         if synchronous not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError("sqlite_synchronous must be FULL, NORMAL or EXTRA")
