@@ -402,6 +402,10 @@ def main() -> int:
     names = args.names or list(BENCHMARKS)
     results = []
     for name in names:
+        # Start each benchmark with the disk quiet: the 1M-event build of timeline-1m left ~500 MiB
+        # to write back, and the fsyncs of the next benchmark (the mixed load) waited behind it
+        # (its p99 went from 60-80 ms to 1.2 s).
+        os.sync()
         print(f"== {name}", flush=True)
         for fig in BENCHMARKS[name](args):
             print(f"   {fig.name:<62} {fig.value:>14,.3f} {fig.unit:<9} {fig.goal:<12} {fig.note}", flush=True)

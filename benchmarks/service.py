@@ -157,6 +157,7 @@ class Server:
                     str(self.data_dir),
                     "--port",
                     str(self.port),
+                    # extra `saksi serve` options for experiments, e.g. "--no-workers" (no anchoring)
                     *os.environ.get("SAKSI_BENCH_SERVE_ARGS", "").split(),
                 ],
                 env=env,
