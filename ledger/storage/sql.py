@@ -136,27 +136,6 @@ def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
     )
 
 
-def _event_from_row(row: Any) -> StoredEvent:
-    return StoredEvent(
-        leaf_index=row.leaf_index,
-        event=ServiceEvent(
-            event_id=row.event_id,
-            agency=row.agency,
-            case_commitment=bytes(row.case_commitment),
-            case_seq=row.case_seq,
-            prev_event_hash=bytes(row.prev_event_hash),
-            event_type=row.event_type,
-            summary=row.summary,
-            occurred_at=row.occurred_at,
-            payload_digest=bytes(row.payload_digest),
-        ),
-        signature=bytes(row.signature),
-        signer=bytes(row.signer),
-        received_at=row.received_at,
-        leaf_hash=bytes(row.leaf_hash),
-    )
-
-
 class Reader:
     """Queries shared by read and write transactions.
 
