@@ -20,7 +20,7 @@ from ledger.services import complaints, proofs
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.storage.schema import events
-from ledger.storage.sql import Reader, SqlStore, StoredEvent
+from ledger.storage.sql import AnchorRecord, Reader, SqlStore, StoredEvent
 
 TERMINAL_EVENT_TYPES = frozenset(
     {"document.issued", "application.rejected", "application.withdrawn", "complaint.resolved", "case.closed"}
@@ -114,8 +114,8 @@ class Ledger:
             stored = reader.case_events(case_commitment)
             if not stored:
                 raise NotFound("no events for this case")
-            anchored = reader.anchored_size()
             view = self._citizen_checkpoint(reader)
+        anchored = 0 if view is None else view.checkpoint.tree_size  # the largest mined or confirmed anchor
         head = stored[-1]
         return {
             "caseCommitment": hex0x(case_commitment),
@@ -292,13 +292,17 @@ class Ledger:
 
     def _citizen_checkpoint(self, reader: Reader) -> CheckpointView | None:
         """Citizens verify against the newest checkpoint the chain has accepted."""
-        row = reader.latest_anchored_checkpoint()
-        if row is None:
+        found = reader.latest_anchored()
+        if found is None:
             return None
-        return self._checkpoint_view(reader, Checkpoint(row[2], row[0], row[1]))
+        (size, root, origin), record = found
+        return self._view(Checkpoint(origin, size, root), record)
 
     def _checkpoint_view(self, reader: Reader, checkpoint: Checkpoint) -> CheckpointView:
-        record = reader.anchor_for(checkpoint.tree_size)
+        return self._view(checkpoint, reader.anchor_for(checkpoint.tree_size))
+
+    @staticmethod
+    def _view(checkpoint: Checkpoint, record: AnchorRecord | None) -> CheckpointView:
         if record is None or record.tx_hash is None or record.block_number is None:
             return CheckpointView(checkpoint, None, None if record is None else record.status)
         anchor = Anchor(record.chain_id, record.contract, record.tx_hash, record.block_number)

@@ -336,6 +336,22 @@ class Reader:
             size, chain_id, bytes(contract), None if tx_hash is None else bytes(tx_hash), block_number, status
         )
 
+    def latest_anchored(self) -> tuple[tuple[int, bytes, str], AnchorRecord] | None:
+        """The newest checkpoint anchored on chain (mined or confirmed) with its anchor, in one query:
+        what every citizen read starts from."""
+        rows = self._all(
+            "SELECT c.tree_size, c.root_hash, c.origin, a.chain_id, a.contract, a.tx_hash, a.block_number, a.status "
+            "FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size "
+            "WHERE a.status IN ('mined', 'confirmed') ORDER BY c.tree_size DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        size, root, origin, chain_id, contract, tx_hash, block_number, status = rows[0]
+        record = AnchorRecord(
+            size, chain_id, bytes(contract), None if tx_hash is None else bytes(tx_hash), block_number, status
+        )
+        return (size, bytes(root), origin), record
+
     def latest_anchored_checkpoint(self) -> tuple[int, bytes, str] | None:
         """The newest checkpoint whose anchor is mined or confirmed on chain."""
         rows = self._all(
