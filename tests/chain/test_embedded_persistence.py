@@ -208,11 +208,11 @@ def test_child_process_node_exits_when_the_server_is_killed(tmp_path):
     while time.monotonic() < deadline:
         try:
             os.kill(child_pid, 0)
-        except ProcessLookupError:
+            with open(f"/proc/{child_pid}/stat") as stat:  # a zombie (exited, not yet reaped) counts as gone
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except (ProcessLookupError, FileNotFoundError):
             break
-        with open(f"/proc/{child_pid}/stat") as stat:  # a zombie (exited, not reaped by init yet) counts as gone
-            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                break
         time.sleep(0.1)
     else:
         pytest.fail("the chain's child process outlived the killed server")
