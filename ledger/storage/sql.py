@@ -149,35 +149,32 @@ class Reader:
         self._qmark = conn.dialect.paramstyle == "qmark"
         self._raw: Any = None
 
-    def _cursor(self) -> Any:
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A cursor of the driver itself, on this transaction's connection, closed after use."""
         if self._raw is None:
             self._raw = self.conn.connection.driver_connection
-        return self._raw.cursor()
+        cursor = self._raw.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
     def _sql(self, sql: str) -> str:
         return sql if self._qmark else _format(sql)
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self._cursor()
-        try:
+        with self._cursor() as cursor:
             cursor.execute(self._sql(sql), params)
             return cursor.fetchall()
-        finally:
-            cursor.close()
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        cursor = self._cursor()
-        try:
+        with self._cursor() as cursor:
             cursor.execute(self._sql(sql), params)
-        finally:
-            cursor.close()
 
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        cursor = self._cursor()
-        try:
+        with self._cursor() as cursor:
             cursor.executemany(self._sql(sql), rows)
-        finally:
-            cursor.close()
 
     def tree_size(self) -> int:
         ((size,),) = self._all("SELECT tree_size FROM tree_state WHERE id = 1")
@@ -430,13 +427,9 @@ class WriteTx(Reader):
             self._many(head + f"VALUES ({', '.join('?' * len(columns))}){suffix}", batch)
             return
         if not suffix:
-            cursor = self._cursor()
-            try:
-                with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in batch:
-                        copy.write_row(row)
-            finally:
-                cursor.close()
+            with self._cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in batch:
+                    copy.write_row(row)
             return
         arrays = tuple(list(column) for column in zip(*batch, strict=True))
         casts = ", ".join(f"?::{_PG_ARRAY_TYPES[table.c[name].type.__class__.__name__]}[]" for name in columns)
