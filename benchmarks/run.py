@@ -402,11 +402,16 @@ def main() -> int:
     names = args.names or list(BENCHMARKS)
     results = []
     for name in names:
-        # Start each benchmark with the disk quiet: the 1M-event build of timeline-1m left ~500 MiB
-        # to write back, and the fsyncs of the next benchmark (the mixed load) waited behind it
-        # (its p99 went from 60-80 ms to 1.2 s).
-        os.sync()
-        print(f"== {name}", flush=True)
+        # Start each benchmark with the disk quiet: the 1M-event build of timeline-1m leaves ~500 MiB
+        # to write back (and, on a filesystem mounted with `discard`, to trim once deleted); on one
+        # machine the fsyncs of the next benchmark (the mixed load) waited behind it and its p99 went
+        # from 60-80 ms to 1.2 s. sync, then wait until a small fsync is fast again.
+        waited, probe = service.wait_for_quiet_disk()
+        print(
+            f"== {name} (disk quiet after {waited:.1f} s: fsync p50 {probe['p50_ms']:.1f} ms, "
+            f"max {probe['max_ms']:.1f} ms)",
+            flush=True,
+        )
         for fig in BENCHMARKS[name](args):
             print(f"   {fig.name:<62} {fig.value:>14,.3f} {fig.unit:<9} {fig.goal:<12} {fig.note}", flush=True)
             results.append({"benchmark": name, **asdict(fig)})

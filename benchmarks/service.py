@@ -310,6 +310,41 @@ def _wait_anchored(server: Server, size: int, timeout: float) -> dict | None:
     return None
 
 
+def fsync_probe(samples: int = 20) -> dict[str, float]:
+    """Latency of a 4 KiB write + fsync in the temp folder (where every benchmark keeps its data), in ms.
+
+    A commit of the ledger is an fsync; when the disk is still writing back or discarding the previous
+    benchmark's files, fsyncs wait hundreds of milliseconds and the p99s measure the disk, not Saksi.
+    """
+    fd, path = tempfile.mkstemp(prefix="saksi-fsync-probe-")
+    times = []
+    try:
+        for _ in range(samples):
+            started = time.perf_counter()
+            os.pwrite(fd, os.urandom(4096), 0)
+            os.fsync(fd)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return {"p50_ms": percentile(times, 0.50), "max_ms": max(times)}
+
+
+def wait_for_quiet_disk(limit_ms: float = 25.0, timeout: float = 120.0) -> tuple[float, dict[str, float]]:
+    """sync, then probe fsync latency until its max is under `limit_ms` (or `timeout`): (seconds waited, probe)."""
+    started = time.monotonic()
+    os.sync()
+    probe = fsync_probe()
+    while probe["max_ms"] > limit_ms and time.monotonic() - started < timeout:
+        time.sleep(2.0)
+        probe = fsync_probe()
+    return time.monotonic() - started, probe
+
+
+def _disk_note(probe: dict[str, float]) -> str:
+    return f"fsync probe before the start p50 {probe['p50_ms']:.1f} ms, max {probe['max_ms']:.1f} ms"
+
+
 def _load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -364,6 +399,7 @@ def bench_latency(args: argparse.Namespace | None = None) -> list[dict[str, Any]
     with tempfile.TemporaryDirectory(prefix="saksi-bench-") as tmp:
         work = Path(tmp)
         settings, key = prepare_data_dir(work)
+        _, probe = wait_for_quiet_disk()
         with serving(settings.data_dir, work) as server, profiled(server, args, "latency"):
             result = run_client(
                 _client_spec("latency", server, settings, key, rate=rate, seconds=seconds), work, timeout=seconds + 300
@@ -371,7 +407,7 @@ def bench_latency(args: argparse.Namespace | None = None) -> list[dict[str, Any]
     note = (
         f"{result['sent']:,} single-event POSTs at {result['achieved_rate']:.0f}/s open loop; "
         f"{result['errors']} errors {result['error_kinds']}; max schedule lag {result['max_lag_ms']:.1f} ms; "
-        f"load avg {_load_average()}"
+        f"{_disk_note(probe)}; load avg {_load_average()}"
     )
     return [
         figure(f"single-event POST at {rate:.0f} events/s, p50", result["p50_ms"], "ms", "", note),
@@ -501,13 +537,15 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="saksi-bench-") as tmp:
         work = Path(tmp)
         settings, key = prepare_data_dir(work)
+        _, probe = wait_for_quiet_disk()
         with serving(settings.data_dir, work) as server:
             rss_start = server.rss_mib()
             cpu_start = server.cpu_seconds()
-            samples: list[float] = []
+            clock_start = time.monotonic()
+            samples: list[tuple[float, float]] = []  # (seconds since the start, RSS MiB), about once a second
 
             def sample_rss() -> None:
-                samples.append(server.rss_mib())
+                samples.append((time.monotonic() - clock_start, server.rss_mib()))
 
             spec = _client_spec("load", server, settings, key, rate=rate, reads=reads, batch=batch, seconds=seconds)
             with profiled(server, args, "load"):
@@ -525,7 +563,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
         f"{batch}), {result['reads']:,} reads ({result['achieved_reads']:.0f}/s); max schedule lag "
         f"{result['max_lag_ms']:.0f} ms; server CPU {cores:.2f} cores; SQLite WAL {wal_mib:.0f} MiB at the end; "
         f"readyz {readyz.get('status')}; anchoring caught up: {bool(anchored)}; "
-        f"load avg {_load_average()}"
+        f"{_disk_note(probe)}; load avg {_load_average()}"
     )
     figures = [figure(f"mixed load {rate:.0f} events/s + {reads:.0f} reads/s: errors", errors, "errors", "0", note)]
     for route, stats in sorted(routes.items()):
@@ -539,11 +577,48 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
                 f"{stats['errors']} errors {stats['error_kinds']}",
             )
         )
+    # "Flat": after a warm-up (the SQLite page caches and the heap fill in the first minute), RSS
+    # should stop growing. The slope is fitted over the samples after the first fifth of the run.
+    warm = [(t, r) for t, r in samples if t >= seconds / 5] or [(seconds, rss_end)]
+    slope = _slope_per_minute(warm)
     figures += [
         figure("mixed load: server RSS at start", rss_start, "MiB"),
-        figure("mixed load: server RSS at end", rss_end, "MiB", "", f"max sampled {max(samples or [rss_end]):.0f} MiB"),
+        figure(
+            "mixed load: server RSS after warm-up",
+            warm[0][1],
+            "MiB",
+            "",
+            f"at {warm[0][0]:.0f} s (the first fifth of the run)",
+        ),
+        figure(
+            "mixed load: server RSS at end",
+            rss_end,
+            "MiB",
+            "",
+            f"max sampled {max([r for _, r in samples] or [rss_end]):.0f} MiB; {len(samples)} samples",
+        ),
+        figure(
+            "mixed load: server RSS growth after warm-up",
+            slope,
+            "MiB/min",
+            "~0 (flat)",
+            f"least-squares slope over {len(warm)} samples from {warm[0][0]:.0f} s to {warm[-1][0]:.0f} s",
+        ),
     ]
     return figures
+
+
+def _slope_per_minute(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MiB) points, in MiB per minute; 0 for fewer than two points."""
+    if len(points) < 2:
+        return 0.0
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_r = sum(r for _, r in points) / n
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    if var == 0:
+        return 0.0
+    return 60 * sum((t - mean_t) * (r - mean_r) for t, r in points) / var
 
 
 def bench_gas(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,35 @@
+"""The benchmark harness's own arithmetic: the figures in benchmarks/results.json rest on it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmarks.service import _slope_per_minute, fsync_probe, percentile
+
+
+def test_percentile_picks_the_nearest_rank_and_nan_for_nothing() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.50) == 51.0
+    assert percentile(values, 0.99) == 100.0
+    assert percentile([3.0], 0.99) == 3.0
+    assert math.isnan(percentile([], 0.5))
+
+
+@pytest.mark.parametrize(
+    ("points", "slope"),
+    [
+        ([(0.0, 100.0), (60.0, 102.0), (120.0, 104.0)], 2.0),  # 2 MiB per minute
+        ([(t, 150.0) for t in range(0, 300, 1)], 0.0),  # flat
+        ([(10.0, 150.0)], 0.0),  # one sample: no slope
+        ([(5.0, 150.0), (5.0, 160.0)], 0.0),  # no spread in time
+    ],
+)
+def test_rss_slope_is_mib_per_minute(points: list[tuple[float, float]], slope: float) -> None:
+    assert _slope_per_minute(points) == pytest.approx(slope)
+
+
+def test_fsync_probe_reports_milliseconds() -> None:
+    probe = fsync_probe(samples=3)
+    assert 0 < probe["p50_ms"] <= probe["max_ms"]
