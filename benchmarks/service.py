@@ -602,7 +602,9 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
             slope,
             "MiB/min",
             "~0 (flat)",
-            f"least-squares slope over {len(warm)} samples from {warm[0][0]:.0f} s to {warm[-1][0]:.0f} s",
+            f"least-squares slope over {len(warm)} samples from {warm[0][0]:.0f} s to {warm[-1][0]:.0f} s; "
+            f"over the second half alone {_slope_per_minute([(t, r) for t, r in samples if t >= seconds / 2]):.2f} "
+            "MiB/min",
         ),
     ]
     return figures
