@@ -28,6 +28,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -317,11 +318,12 @@ def fsync_probe(samples: int = 20) -> dict[str, float]:
     benchmark's files, fsyncs wait hundreds of milliseconds and the p99s measure the disk, not Saksi.
     """
     fd, path = tempfile.mkstemp(prefix="saksi-fsync-probe-")
+    block = os.urandom(4096)
     times = []
     try:
         for _ in range(samples):
             started = time.perf_counter()
-            os.pwrite(fd, os.urandom(4096), 0)
+            os.pwrite(fd, block, 0)
             os.fsync(fd)
             times.append((time.perf_counter() - started) * 1000)
     finally:
@@ -612,15 +614,10 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
 
 def _slope_per_minute(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of (seconds, MiB) points, in MiB per minute; 0 for fewer than two points."""
-    if len(points) < 2:
+    try:
+        return 60 * statistics.linear_regression([t for t, _ in points], [r for _, r in points]).slope
+    except statistics.StatisticsError:  # fewer than two points, or all at one time
         return 0.0
-    n = len(points)
-    mean_t = sum(t for t, _ in points) / n
-    mean_r = sum(r for _, r in points) / n
-    var = sum((t - mean_t) ** 2 for t, _ in points)
-    if var == 0:
-        return 0.0
-    return 60 * sum((t - mean_t) * (r - mean_r) for t, r in points) / var
 
 
 def bench_gas(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
