@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+
+from api.memory import MemoryCollector
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # process_resident_memory_bytes, CPU seconds, open fds; and where the memory is (api.memory).
+        ProcessCollector(registry=self.registry)
+        self.memory = MemoryCollector()
+        self.registry.register(self.memory)
         self.requests = Counter(
             "saksi_http_requests",
             "HTTP requests by route and status",

@@ -409,7 +409,7 @@ def main() -> int:
         waited, probe = service.wait_for_quiet_disk()
         print(
             f"== {name} (disk quiet after {waited:.1f} s: fsync p50 {probe['p50_ms']:.1f} ms, "
-            f"max {probe['max_ms']:.1f} ms)",
+            f"max {probe['max_ms']:.1f} ms; CPU probe {service.cpu_probe():.0f} ms)",
             flush=True,
         )
         for fig in BENCHMARKS[name](args):

@@ -343,6 +343,24 @@ def wait_for_quiet_disk(limit_ms: float = 25.0, timeout: float = 120.0) -> tuple
     return time.monotonic() - started, probe
 
 
+def cpu_probe(rounds: int = 5) -> float:
+    """Milliseconds for 100,000 SHA-256 of 64 bytes in a Python loop (median of `rounds`).
+
+    Not a figure of Saksi: a yardstick of the machine's single-core speed printed beside the
+    figures, so that a reader can tell a slower machine from a slower commit (virtual machines here
+    have differed by 1.6x on the same code)."""
+    import hashlib
+
+    data = bytes(64)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(100_000):
+            hashlib.sha256(data).digest()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def _disk_note(probe: dict[str, float]) -> str:
     return f"fsync probe before the start p50 {probe['p50_ms']:.1f} ms, max {probe['max_ms']:.1f} ms"
 
@@ -545,9 +563,17 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
             cpu_start = server.cpu_seconds()
             clock_start = time.monotonic()
             samples: list[tuple[float, float]] = []  # (seconds since the start, RSS MiB), about once a second
+            # (seconds, RSS less SQLite's memory and glibc's free heap, SQLite MiB, free heap MiB), every 5 s
+            residue: list[tuple[float, float, float, float]] = []
 
             def sample_rss() -> None:
-                samples.append((time.monotonic() - clock_start, server.rss_mib()))
+                now = time.monotonic() - clock_start
+                samples.append((now, server.rss_mib()))
+                if not residue or now - residue[-1][0] >= 5:
+                    gauges = _memory_gauges(server.url)
+                    if gauges is not None:
+                        sqlite, free = gauges
+                        residue.append((now, server.rss_mib() - sqlite - free, sqlite, free))
 
             spec = _client_spec("load", server, settings, key, rate=rate, reads=reads, batch=batch, seconds=seconds)
             with profiled(server, args, "load"):
@@ -565,7 +591,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
         f"{batch}), {result['reads']:,} reads ({result['achieved_reads']:.0f}/s); max schedule lag "
         f"{result['max_lag_ms']:.0f} ms; server CPU {cores:.2f} cores; SQLite WAL {wal_mib:.0f} MiB at the end; "
         f"readyz {readyz.get('status')}; anchoring caught up: {bool(anchored)}; "
-        f"{_disk_note(probe)}; load avg {_load_average()}"
+        f"{_disk_note(probe)}; CPU probe {cpu_probe():.0f} ms; load avg {_load_average()}"
     )
     figures = [figure(f"mixed load {rate:.0f} events/s + {reads:.0f} reads/s: errors", errors, "errors", "0", note)]
     for route, stats in sorted(routes.items()):
@@ -609,7 +635,45 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
             "MiB/min",
         ),
     ]
+    # RSS less the two bounded parts (SQLite's page caches, filling up to cache_size per pooled
+    # connection as the database grows, and freed heap glibc keeps): a leak would show here.
+    warm_residue = [(t, r) for t, r, _, _ in residue if t >= seconds / 5]
+    if len(warm_residue) >= 2:
+        first, last = residue[0], residue[-1]
+        figures.append(
+            figure(
+                "mixed load: server RSS less SQLite memory and free heap, growth after warm-up",
+                _slope_per_minute(warm_residue),
+                "MiB/min",
+                "~0 (flat)",
+                f"from /metrics every 5 s ({len(residue)} samples); at {first[0]:.0f} s / {last[0]:.0f} s: "
+                f"RSS less both {first[1]:.1f} / {last[1]:.1f} MiB, SQLite {first[2]:.1f} / {last[2]:.1f} MiB, "
+                f"free heap {first[3]:.1f} / {last[3]:.1f} MiB",
+            )
+        )
     return figures
+
+
+def _memory_gauges(url: str) -> tuple[float, float] | None:
+    """(SQLite memory, glibc free heap) in MiB from the server's /metrics; None if it lacks them."""
+    import httpx
+
+    try:
+        return parse_memory_gauges(httpx.get(url + "/metrics", timeout=10).text)
+    except httpx.HTTPError:
+        return None
+
+
+def parse_memory_gauges(text: str) -> tuple[float, float] | None:
+    """(SQLite memory, glibc free heap) in MiB from a Prometheus text page; None if either is missing."""
+    values = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("saksi_sqlite_memory_bytes", "saksi_heap_free_bytes"):
+            values[name] = float(value) / 2**20
+    if len(values) < 2:
+        return None
+    return values["saksi_sqlite_memory_bytes"], values["saksi_heap_free_bytes"]
 
 
 def _slope_per_minute(points: list[tuple[float, float]]) -> float:

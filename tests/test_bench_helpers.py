@@ -33,3 +33,23 @@ def test_rss_slope_is_mib_per_minute(points: list[tuple[float, float]], slope: f
 def test_fsync_probe_reports_milliseconds() -> None:
     probe = fsync_probe(samples=3)
     assert 0 < probe["p50_ms"] <= probe["max_ms"]
+
+
+def test_parse_memory_gauges():
+    from benchmarks.service import parse_memory_gauges
+
+    page = (
+        "# HELP saksi_sqlite_memory_bytes Memory held by SQLite\n"
+        "# TYPE saksi_sqlite_memory_bytes gauge\n"
+        "saksi_sqlite_memory_bytes 2097152.0\n"
+        "saksi_heap_in_use_bytes 9.0e+06\n"
+        "saksi_heap_free_bytes 1.048576e+06\n"
+    )
+    assert parse_memory_gauges(page) == (2.0, 1.0)
+    assert parse_memory_gauges("saksi_sqlite_memory_bytes 1\n") is None
+
+
+def test_cpu_probe_times_the_loop():
+    from benchmarks.service import cpu_probe
+
+    assert 0 < cpu_probe(rounds=1) < 60_000
