@@ -13,9 +13,9 @@ process (a statically linked copy keeps its own counter); the heap figures only 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sqlite3  # noqa: F401 - loads the library whose counter is read
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from prometheus_client.core import GaugeMetricFamily
@@ -52,6 +52,7 @@ def _mapped_sqlite() -> str | None:
     return None
 
 
+@cache  # the libraries mapped into a process do not change: look once, not per app
 def _sqlite_memory_used() -> ctypes._CFuncPtr | None:
     path = _mapped_sqlite()
     if path is None:
@@ -65,15 +66,14 @@ def _sqlite_memory_used() -> ctypes._CFuncPtr | None:
     return function
 
 
+@cache
 def _mallinfo2() -> ctypes._CFuncPtr | None:
-    name = ctypes.util.find_library("c")
-    try:
-        function = ctypes.CDLL(name).mallinfo2 if name else None
+    try:  # the C library this process already runs on (no ldconfig lookup)
+        function = ctypes.CDLL(None).mallinfo2
     except (OSError, AttributeError):
         return None
-    if function is not None:
-        function.restype = _MallInfo2
-        function.argtypes = []
+    function.restype = _MallInfo2
+    function.argtypes = []
     return function
 
 

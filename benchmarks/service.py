@@ -567,13 +567,13 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
             residue: list[tuple[float, float, float, float]] = []
 
             def sample_rss() -> None:
-                now = time.monotonic() - clock_start
-                samples.append((now, server.rss_mib()))
+                now, rss = time.monotonic() - clock_start, server.rss_mib()
+                samples.append((now, rss))
                 if not residue or now - residue[-1][0] >= 5:
                     gauges = _memory_gauges(server.url)
                     if gauges is not None:
                         sqlite, free = gauges
-                        residue.append((now, server.rss_mib() - sqlite - free, sqlite, free))
+                        residue.append((now, rss - sqlite - free, sqlite, free))
 
             spec = _client_spec("load", server, settings, key, rate=rate, reads=reads, batch=batch, seconds=seconds)
             with profiled(server, args, "load"):
@@ -666,11 +666,15 @@ def _memory_gauges(url: str) -> tuple[float, float] | None:
 
 def parse_memory_gauges(text: str) -> tuple[float, float] | None:
     """(SQLite memory, glibc free heap) in MiB from a Prometheus text page; None if either is missing."""
-    values = {}
-    for line in text.splitlines():
-        name, _, value = line.partition(" ")
-        if name in ("saksi_sqlite_memory_bytes", "saksi_heap_free_bytes"):
-            values[name] = float(value) / 2**20
+    from prometheus_client.parser import text_string_to_metric_families
+
+    wanted = ("saksi_sqlite_memory_bytes", "saksi_heap_free_bytes")
+    values = {
+        sample.name: sample.value / 2**20
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name in wanted
+    }
     if len(values) < 2:
         return None
     return values["saksi_sqlite_memory_bytes"], values["saksi_heap_free_bytes"]
