@@ -17,7 +17,9 @@ from ledger.errors import InvalidInput, TooLarge
 from ledger.services.ledger import Ledger
 
 
-def get_ledger(request: Request) -> Ledger:
+async def get_ledger(request: Request) -> Ledger:
+    # async on purpose: FastAPI runs a plain `def` dependency on the worker thread pool (a thread
+    # round trip, and a turn in the pool's queue behind database work, for reading an attribute)
     return request.app.state.ledger
 
 

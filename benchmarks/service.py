@@ -244,7 +244,21 @@ def profiled(server: Server, args, label: str) -> Iterator[None]:
     Path(folder).mkdir(parents=True, exist_ok=True)
     out = Path(folder) / f"{label}.txt"
     spy = subprocess.Popen(
-        [binary, "record", "--pid", str(server.pid), "--format", "raw", "--rate", "50", "--threads", "-o", str(out)],
+        [
+            binary,
+            "record",
+            "--pid",
+            str(server.pid),
+            "--format",
+            "raw",
+            "--rate",
+            "50",
+            "--threads",
+            "-o",
+            str(out),
+            # e.g. PY_SPY_ARGS=--gil: only the thread holding the interpreter lock, i.e. what the GIL is spent on
+            *os.environ.get("PY_SPY_ARGS", "").split(),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -602,7 +616,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
                 "ms",
                 "",
                 f"{stats['count']:,} requests, p50 {stats['p50_ms']:.1f} ms, max {stats['max_ms']:.0f} ms, "
-                f"{stats['errors']} errors {stats['error_kinds']}",
+                f"{stats['errors']} errors {stats['error_kinds']}; {stall_note(stats.get('stall_seconds', {}))}",
             )
         )
     # "Flat": after a warm-up (the SQLite page caches and the heap fill in the first minute), RSS
@@ -652,6 +666,15 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
             )
         )
     return figures
+
+
+def stall_note(stall_seconds: dict[Any, float]) -> str:
+    """Where the slow requests (over `_Route.STALL_S`) fell: how many seconds of the run had one, the worst."""
+    if not stall_seconds:
+        return f"no request over {_Route.STALL_S * 1000:.0f} ms"
+    worst = sorted(((float(v), int(k)) for k, v in stall_seconds.items()), reverse=True)[:5]
+    listed = ", ".join(f"{v * 1000:.0f} ms at {k} s" for v, k in sorted(worst, key=lambda w: w[1]))
+    return f"requests over {_Route.STALL_S * 1000:.0f} ms in {len(stall_seconds)} seconds of the run; worst {listed}"
 
 
 def _memory_gauges(url: str) -> tuple[float, float] | None:
@@ -837,8 +860,13 @@ TRANSPORT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunEr
 
 
 class _Route:
-    def __init__(self) -> None:
+    #: A request slower than this is a stall; the load note says in which seconds of the run they fell.
+    STALL_S = 0.1
+
+    def __init__(self, clock_start: float | None = None) -> None:
         self.latencies: list[float] = []
+        self.clock_start = time.perf_counter() if clock_start is None else clock_start
+        self.stall_seconds: dict[int, float] = {}  # second of the run -> worst latency started in it
         self.errors = 0
         self.error_kinds: dict[str, int] = {}
 
@@ -854,6 +882,7 @@ class _Route:
             "max_ms": max(self.latencies, default=float("nan")) * 1000,
             "errors": self.errors,
             "error_kinds": self.error_kinds,
+            "stall_seconds": self.stall_seconds,
         }
 
     async def timed(self, pool: HttpPool, method: str, path: str, body: bytes = b"", ok: int = 200) -> bytes | None:
@@ -869,7 +898,11 @@ class _Route:
             return None
         if status == 404:
             return None
-        self.latencies.append(time.perf_counter() - started)
+        latency = time.perf_counter() - started
+        self.latencies.append(latency)
+        if latency > self.STALL_S:
+            second = int(started - self.clock_start)
+            self.stall_seconds[second] = max(latency, self.stall_seconds.get(second, 0.0))
         return data
 
 
@@ -1023,7 +1056,8 @@ async def _client_load(spec: dict[str, Any]) -> dict[str, Any]:
                 bodies.append((_body(step[start : start + batch]), range(start, start + batch)))
     del steps
     hexes = ["0x" + c.hex() for c in commitments]
-    posts, timelines, bundles, polls = _Route(), _Route(), _Route(), _Route()
+    clock_start = time.perf_counter() + 0.2  # when _open_loop starts sending
+    posts, timelines, bundles, polls = (_Route(clock_start) for _ in range(4))
     first_leaf: dict[int, int] = {}  # case -> leaf index of its first event, once acknowledged
     acked_cases: list[int] = []
     anchored_cases = 0  # acked_cases[:anchored_cases] have their first event under the anchored checkpoint

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from benchmarks.service import _slope_per_minute, fsync_probe, percentile
+from benchmarks.service import _slope_per_minute, fsync_probe, percentile, stall_note
 
 
 def test_percentile_picks_the_nearest_rank_and_nan_for_nothing() -> None:
@@ -53,3 +53,13 @@ def test_cpu_probe_times_the_loop():
     from benchmarks.service import cpu_probe
 
     assert 0 < cpu_probe(rounds=1) < 60_000
+
+
+def test_stall_note_names_the_worst_seconds_in_run_order() -> None:
+    assert stall_note({}) == "no request over 100 ms"
+    # keys arrive as strings after the client's JSON; the five worst are listed by time
+    stalls = {"3": 0.15, "70": 0.41, "12": 0.9, "5": 0.12, "40": 0.2, "41": 0.3}
+    assert stall_note(stalls) == (
+        "requests over 100 ms in 6 seconds of the run; worst 150 ms at 3 s, 900 ms at 12 s, 200 ms at 40 s, "
+        "300 ms at 41 s, 410 ms at 70 s"
+    )

@@ -20,7 +20,7 @@ class RateLimited(Exception):
     pass
 
 
-def citizen_rate_limit(request: Request) -> None:
+async def citizen_rate_limit(request: Request) -> None:  # async: see api.deps.get_ledger
     if not request.app.state.citizen_limiter.allow(client_key(request)):
         raise RateLimited()
 
@@ -51,7 +51,7 @@ async def case_bundle(ledger: LedgerDep, caseCommitment: str = Commitment) -> Re
     return response
 
 
-def complaint_rate_limit(request: Request) -> None:
+async def complaint_rate_limit(request: Request) -> None:
     if not request.app.state.complaint_limiter.allow(client_key(request)):
         raise RateLimited()
 
