@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio.to_thread
@@ -73,9 +75,17 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
-        # Sync routes and run_in_threadpool draw from AnyIO's default limiter (40 threads otherwise).
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.limits.worker_threads
-        yield
+        # Blocking work (api.deps.in_thread) runs on the loop's default executor: a small pool, since
+        # CPU-bound threads share one interpreter lock and each extra one takes turns from the writer.
+        threads = settings.limits.worker_threads
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="saksi-worker")
+        asyncio.get_running_loop().set_default_executor(pool)
+        # What Starlette itself sends to threads (static files) draws from AnyIO's limiter (40 otherwise).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        try:
+            yield
+        finally:
+            pool.shutdown(wait=True)  # let a running append commit and answer before the process ends
 
     app = FastAPI(
         lifespan=lifespan,

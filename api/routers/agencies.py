@@ -6,10 +6,9 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Path, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import LedgerDep, read_json, submit_coalescer
+from api.deps import LedgerDep, in_thread, read_json, submit_coalescer
 from api.problems import error_response, problem_body
 from api.schemas import PROBLEM_RESPONSES, ReceiptOut, ReceiptsOut, SubmissionBatch, SubmissionItem
 from ledger.errors import InvalidInput, SaksiError
@@ -68,7 +67,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
             raise InvalidInput("events: the batch is empty")
     else:
         items = [body]
-    parsed = await run_in_threadpool(ledger.parse, items)  # signatures recovered while another append runs
+    parsed = await in_thread(ledger.parse, items)  # signatures recovered while another append runs
     outcomes = await submit_coalescer(request, ledger).submit(parsed)
     for outcome in outcomes:
         if isinstance(outcome, Receipt):
@@ -105,7 +104,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
 )
 async def erase(request: Request, ledger: LedgerDep) -> Response:
     body = await read_json(request, ledger.settings.limits.max_body_bytes)
-    return _json(await run_in_threadpool(ledger.erase, body), 201)
+    return _json(await in_thread(ledger.erase, body), 201)
 
 
 @router.get(
@@ -118,7 +117,7 @@ async def get_event(
     agency: str = Path(pattern=r"^[a-z0-9.-]{1,32}$"),
     eventId: str = Path(pattern=r"^[A-Za-z0-9._:-]{1,64}$"),  # noqa: N803 - the public name
 ) -> Response:
-    return _json(await run_in_threadpool(ledger.event, agency, eventId))
+    return _json(await in_thread(ledger.event, agency, eventId))
 
 
 def _json(data: Any, status: int = 200) -> Response:

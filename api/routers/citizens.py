@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import LedgerDep, client_key
+from api.deps import LedgerDep, client_key, in_thread
 from api.problems import problem_response
 from api.routers.agencies import _json
 from api.schemas import PROBLEM_RESPONSES, ComplaintIn, TimelineOut
@@ -34,7 +33,7 @@ async def citizen_rate_limit(request: Request) -> None:  # async: see api.deps.g
 )
 async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
     commitment = parse_hex("caseCommitment", caseCommitment, 32)
-    return _json(await run_in_threadpool(ledger.case_timeline, commitment))
+    return _json(await in_thread(ledger.case_timeline, commitment))
 
 
 @router.get(
@@ -45,7 +44,7 @@ async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> 
 )
 async def case_bundle(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
     commitment = parse_hex("caseCommitment", caseCommitment, 32)
-    bundle = await run_in_threadpool(ledger.case_bundle, commitment)
+    bundle = await in_thread(ledger.case_bundle, commitment)
     response = _json(bundle.to_json())
     response.headers["Content-Disposition"] = f'attachment; filename="saksi-case-{caseCommitment[2:14]}.json"'
     return response
@@ -66,7 +65,7 @@ async def complaint_rate_limit(request: Request) -> None:
     "own receipt: a new case reference and access code to follow the complaint with.",
 )
 async def file_complaint(ledger: LedgerDep, complaint: ComplaintIn) -> Response:
-    result = await run_in_threadpool(
+    result = await in_thread(
         ledger.file_complaint, complaint.caseRef, complaint.accessCode, complaint.category, complaint.message
     )
     return _json(result, 201)
@@ -87,7 +86,7 @@ async def complaints_inbox(
     x_saksi_signature: str = Header(),
     after: int = Query(0, ge=0),
 ) -> Response:
-    return _json(await run_in_threadpool(ledger.complaints_inbox, agency, x_saksi_timestamp, x_saksi_signature, after))
+    return _json(await in_thread(ledger.complaints_inbox, agency, x_saksi_timestamp, x_saksi_signature, after))
 
 
 def rate_limited_response() -> Response:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import LedgerDep
+from api.deps import LedgerDep, in_thread
 from api.routers.agencies import _json
 
 router = APIRouter(tags=["operations"])
@@ -22,7 +21,7 @@ async def healthz() -> Response:
 async def readyz(request: Request, ledger: LedgerDep) -> Response:
     checks: dict[str, dict] = {}
     try:
-        status = await run_in_threadpool(ledger.status)
+        status = await in_thread(ledger.status)
         checks["database"] = {"ok": True}
         lag_ok = status["anchorLagSeconds"] <= ledger.settings.max_anchor_lag_s
         checks["anchoring"] = {"ok": lag_ok, **status}
@@ -31,7 +30,7 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
     probe = getattr(request.app.state, "chain_probe", None)
     if probe is not None:
         try:
-            checks["chain"] = {"ok": True, "blockNumber": await run_in_threadpool(probe)}
+            checks["chain"] = {"ok": True, "blockNumber": await in_thread(probe)}
         except Exception as exc:  # noqa: BLE001
             checks["chain"] = {"ok": False, "error": str(exc).splitlines()[0]}
     worker = getattr(request.app.state, "anchor_status", None)
@@ -51,7 +50,7 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
 async def metrics(request: Request, ledger: LedgerDep) -> Response:
     m = request.app.state.metrics
     try:
-        status = await run_in_threadpool(ledger.status)
+        status = await in_thread(ledger.status)
         m.tree_size.set(status["treeSize"])
         m.anchored_size.set(status["anchoredSize"])
         m.anchor_lag_leaves.set(status["unanchoredLeaves"])

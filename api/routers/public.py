@@ -6,10 +6,9 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import LedgerDep
+from api.deps import LedgerDep, in_thread
 from api.routers.agencies import _json
 from api.schemas import PROBLEM_RESPONSES, CheckpointOut, ConsistencyOut, InclusionOut, InfoOut, LeavesOut
 from ledger.errors import NotFound
@@ -29,7 +28,7 @@ async def checkpoints(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="only sizes below this")] = None,
 ) -> Response:
-    return _json({"checkpoints": await run_in_threadpool(ledger.checkpoints, limit, before)})
+    return _json({"checkpoints": await in_thread(ledger.checkpoints, limit, before)})
 
 
 @router.get(
@@ -39,12 +38,12 @@ async def checkpoints(
     summary="The newest checkpoint and its anchor (null while pending)",
 )
 async def latest_checkpoint(ledger: LedgerDep) -> Response:
-    return _json((await run_in_threadpool(ledger.checkpoint)).to_json())
+    return _json((await in_thread(ledger.checkpoint)).to_json())
 
 
 @router.get("/checkpoints/{treeSize}", response_model=CheckpointOut, responses=PROBLEM_RESPONSES)
 async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 - 1)) -> Response:  # noqa: N803
-    return _json((await run_in_threadpool(ledger.checkpoint, treeSize)).to_json())
+    return _json((await in_thread(ledger.checkpoint, treeSize)).to_json())
 
 
 @router.get(
@@ -54,7 +53,7 @@ async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 -
     summary="RFC 9162 inclusion proof of a leaf in the tree of a given size",
 )
 async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Response:  # noqa: N803
-    return _json(await run_in_threadpool(ledger.inclusion, leafIndex, treeSize))
+    return _json(await in_thread(ledger.inclusion, leafIndex, treeSize))
 
 
 @router.get(
@@ -66,7 +65,7 @@ async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Respo
 async def consistency(
     ledger: LedgerDep, from_: Annotated[int, Query(alias="from", ge=0, le=2**63 - 1)], to: Size
 ) -> Response:
-    return _json(await run_in_threadpool(ledger.consistency, from_, to))
+    return _json(await in_thread(ledger.consistency, from_, to))
 
 
 @router.get(
@@ -76,12 +75,12 @@ async def consistency(
     summary="Leaf hashes by range (end exclusive; one bounded page) to rebuild the tree independently",
 )
 async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
-    return _json(await run_in_threadpool(ledger.leaves, start, end))
+    return _json(await in_thread(ledger.leaves, start, end))
 
 
 @router.get("/agencies", summary="The agency registry as mirrored from the chain")
 async def agencies(ledger: LedgerDep) -> Response:
-    return _json({"agencies": await run_in_threadpool(ledger.agencies)})
+    return _json({"agencies": await in_thread(ledger.agencies)})
 
 
 @router.get(
@@ -96,4 +95,4 @@ async def audit_latest(ledger: LedgerDep) -> Response:
 
 @router.get("/stats", summary="Volumes, time to completion, complaints and anchoring lag")
 async def stats(ledger: LedgerDep) -> Response:
-    return _json(await run_in_threadpool(ledger.stats))
+    return _json(await in_thread(ledger.stats))
