@@ -183,11 +183,35 @@ class Reader:
     def get_nodes(self, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """Perfect-subtree hashes; level 0 are leaf hashes. Raises NotFound for a missing node.
 
-        One statement for the lot (a round trip matters on PostgreSQL): a UNION ALL with one
-        branch per level, each an index range probe `level = ? AND idx IN (…)` that both
-        planners answer from the primary key whatever their statistics say.
+        SQLite: one primary-key lookup per node with two fixed statements, which the driver
+        prepares once per connection (a round trip costs nothing in-process; a statement whose
+        text changes with every request is parsed and planned afresh each time: for a case
+        bundle's ~70 nodes, 0.55 ms as one UNION against 0.23 ms node by node).
+        PostgreSQL: one statement for the lot (a round trip matters there), a UNION ALL with one
+        branch per level, each an index range probe `level = ? AND idx IN (…)` that the planner
+        answers from the primary key whatever its statistics say.
         """
         wanted = set(ids)
+        found = self._nodes_one_by_one(wanted) if self._qmark else self._nodes_by_level(wanted)
+        missing = wanted - found.keys()
+        if missing:
+            raise NotFound(f"tree node {min(missing)} is not stored", node=str(min(missing)))
+        return found
+
+    def _nodes_one_by_one(self, wanted: set[NodeId]) -> dict[NodeId, bytes]:
+        found: dict[NodeId, bytes] = {}
+        with self._cursor() as cursor:
+            for node in wanted:
+                if node.level == 0:
+                    cursor.execute("SELECT leaf_hash FROM events WHERE leaf_index = ?", (node.index,))
+                else:
+                    cursor.execute("SELECT hash FROM tree_nodes WHERE level = ? AND idx = ?", (node.level, node.index))
+                row = cursor.fetchone()
+                if row is not None:
+                    found[node] = bytes(row[0])
+        return found
+
+    def _nodes_by_level(self, wanted: set[NodeId]) -> dict[NodeId, bytes]:
         by_level: dict[int, list[int]] = {}
         for node in wanted:
             by_level.setdefault(node.level, []).append(node.index)
@@ -216,9 +240,6 @@ class Reader:
                 for level, idx, value in self._all(" UNION ALL ".join(statement), tuple(params)):
                     found[NodeId(level, idx)] = bytes(value)
                 statement, params = [], []
-        missing = wanted - found.keys()
-        if missing:
-            raise NotFound(f"tree node {min(missing)} is not stored", node=str(min(missing)))
         return found
 
     def events_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredEvent]:
