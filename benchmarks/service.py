@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -113,7 +114,9 @@ def prepare_data_dir(work: Path, database_url: str = "", **config: Any):
 
     data = work / "data"
     settings = init_data_dir(data, PASSWORD, database_url=database_url)
-    limits = Limits(**{**settings.limits.__dict__, "citizen_rate_per_minute": UNLIMITED_READS})
+    # SAKSI_BENCH_LIMITS='{"worker_threads": 4}' changes limits for an experiment
+    overrides = json.loads(os.environ.get("SAKSI_BENCH_LIMITS", "{}"))
+    limits = Limits(**{**settings.limits.__dict__, "citizen_rate_per_minute": UNLIMITED_READS, **overrides})
     settings = settings.with_(limits=limits, **config)
     settings.save()
     keystore = work / f"{AGENCY}.json"
@@ -357,6 +360,80 @@ def wait_for_quiet_disk(limit_ms: float = 25.0, timeout: float = 120.0) -> tuple
     return time.monotonic() - started, probe
 
 
+class HostWatch:
+    """While a load runs: a small process of its own that fsyncs a 4 KiB block every 200 ms and sleeps
+    20 ms at a time, keeping the worst fsync and the worst oversleep of each second of the run.
+
+    When every route stalls in the same second, this tells whether the disk (a slow fsync here too)
+    or the host (this process woken late, e.g. CPU steal) stalled with it, or only the server did.
+    A process, not a thread of the benchmark driver: the driver's own pauses would read as the host's.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fsync: dict[int, float] = {}  # second of the run -> worst fsync (s)
+        self.oversleep: dict[int, float] = {}  # second of the run -> worst oversleep (s)
+        self._process: subprocess.Popen | None = None
+
+    def __enter__(self) -> HostWatch:
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "_host_watch", str(self.folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._process is not None
+        out, _ = self._process.communicate(b"stop\n", timeout=30)
+        tables = json.loads(out or b"{}")
+        self.fsync = {int(k): v for k, v in tables.get("fsync", {}).items()}
+        self.oversleep = {int(k): v for k, v in tables.get("oversleep", {}).items()}
+
+    @staticmethod
+    def watch(folder: str) -> dict[str, dict[int, float]]:
+        """The child's loop, until a line arrives on stdin: returns the two tables."""
+        tables: dict[str, dict[int, float]] = {"fsync": {}, "oversleep": {}}
+        stop = threading.Event()
+        threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+
+        def keep(table: dict[int, float], at: float, value: float) -> None:
+            second = int(at - start)
+            table[second] = max(value, table.get(second, 0.0))
+
+        fd, path = tempfile.mkstemp(prefix="saksi-host-watch-", dir=folder)
+        block = os.urandom(4096)
+        start = next_fsync = time.perf_counter()
+        try:
+            while not stop.is_set():
+                before = time.perf_counter()
+                time.sleep(0.02)
+                after = time.perf_counter()
+                keep(tables["oversleep"], before, after - before - 0.02)
+                if after >= next_fsync:
+                    os.pwrite(fd, block, 0)
+                    os.fsync(fd)
+                    keep(tables["fsync"], after, time.perf_counter() - after)
+                    next_fsync = after + 0.2
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        return tables
+
+    def note(self, threshold_s: float = 0.05) -> str:
+        parts = []
+        for label, table in (("fsync", self.fsync), ("oversleep", self.oversleep)):
+            slow = {k: v for k, v in table.items() if v > threshold_s}
+            if slow:
+                top = sorted(slow.items(), key=lambda kv: -kv[1])[:3]
+                where = ", ".join(f"{v * 1000:.0f} ms at {k} s" for k, v in sorted(top))
+                parts.append(f"{label} over {threshold_s * 1000:.0f} ms in {len(slow)} seconds ({where})")
+            else:
+                parts.append(f"{label} max {max(table.values(), default=0.0) * 1000:.0f} ms")
+        return "host watch: " + "; ".join(parts)
+
+
 def cpu_probe(rounds: int = 5) -> float:
     """Milliseconds for 100,000 SHA-256 of 64 bytes in a Python loop (median of `rounds`).
 
@@ -590,7 +667,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
                         residue.append((now, rss - sqlite - free, sqlite, free))
 
             spec = _client_spec("load", server, settings, key, rate=rate, reads=reads, batch=batch, seconds=seconds)
-            with profiled(server, args, "load"):
+            with profiled(server, args, "load"), HostWatch(work) as watch:
                 result = run_client(spec, work, timeout=seconds + 600, on_wait=sample_rss)
             rss_end = server.rss_mib()
             cores = (server.cpu_seconds() - cpu_start) / result["elapsed"]
@@ -605,7 +682,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
         f"{batch}), {result['reads']:,} reads ({result['achieved_reads']:.0f}/s); max schedule lag "
         f"{result['max_lag_ms']:.0f} ms; server CPU {cores:.2f} cores; SQLite WAL {wal_mib:.0f} MiB at the end; "
         f"readyz {readyz.get('status')}; anchoring caught up: {bool(anchored)}; "
-        f"{_disk_note(probe)}; CPU probe {cpu_probe():.0f} ms; load avg {_load_average()}"
+        f"{_disk_note(probe)}; CPU probe {cpu_probe():.0f} ms; load avg {_load_average()}; {watch.note()}"
     )
     figures = [figure(f"mixed load {rate:.0f} events/s + {reads:.0f} reads/s: errors", errors, "errors", "0", note)]
     for route, stats in sorted(routes.items()):
@@ -1161,6 +1238,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_client"]:
         return _client_main(argv[1])
+    if argv[:1] == ["_host_watch"]:
+        print(json.dumps(HostWatch.watch(argv[1])), flush=True)
+        return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}")
     parser.add_argument("--no-postgres", action="store_true")

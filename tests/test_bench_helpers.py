@@ -63,3 +63,18 @@ def test_stall_note_names_the_worst_seconds_in_run_order() -> None:
         "requests over 100 ms in 6 seconds of the run; worst 150 ms at 3 s, 900 ms at 12 s, 200 ms at 40 s, "
         "300 ms at 41 s, 410 ms at 70 s"
     )
+
+
+def test_host_watch_reports_the_disk_and_the_scheduler_from_its_own_process(tmp_path) -> None:
+    import time
+
+    from benchmarks.service import HostWatch
+
+    with HostWatch(tmp_path) as watch:
+        time.sleep(0.5)
+    assert watch.fsync and watch.oversleep  # seconds of the run -> worst value
+    assert all(v >= 0 for v in [*watch.fsync.values(), *watch.oversleep.values()])
+    assert watch.note().startswith("host watch: fsync ")
+    assert not list(tmp_path.iterdir())  # its probe file is gone
+    watch.fsync, watch.oversleep = {3: 0.2, 4: 0.01}, {0: 0.001}
+    assert watch.note() == "host watch: fsync over 50 ms in 1 seconds (200 ms at 3 s); oversleep max 1 ms"
