@@ -134,6 +134,11 @@ def prepare_data_dir(work: Path, database_url: str = "", **config: Any):
     return settings, read_keystore(keystore, PASSWORD)
 
 
+def _process_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """`saksi serve` in its own process; stderr to a log file in the work folder."""
 
@@ -190,8 +195,16 @@ class Server:
         return float("nan")
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _process_cpu_seconds(self.pid)
+
+    def children_cpu_seconds(self) -> float:
+        """CPU of the server's live child processes (the embedded chain's EVM)."""
+        total = 0.0
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(OSError):
+                    total += _process_cpu_seconds(int(child))
+        return total
 
     def log_tail(self, size: int = 3000) -> str:
         try:
@@ -651,7 +664,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
         _, probe = wait_for_quiet_disk()
         with serving(settings.data_dir, work) as server:
             rss_start = server.rss_mib()
-            cpu_start = server.cpu_seconds()
+            cpu_start, children_start = server.cpu_seconds(), server.children_cpu_seconds()
             clock_start = time.monotonic()
             samples: list[tuple[float, float]] = []  # (seconds since the start, RSS MiB), about once a second
             # (seconds, RSS less SQLite's memory and glibc's free heap, SQLite MiB, free heap MiB), every 5 s
@@ -671,6 +684,7 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
                 result = run_client(spec, work, timeout=seconds + 600, on_wait=sample_rss)
             rss_end = server.rss_mib()
             cores = (server.cpu_seconds() - cpu_start) / result["elapsed"]
+            chain_cores = (server.children_cpu_seconds() - children_start) / result["elapsed"]
             wal = Path(settings.database_url.removeprefix("sqlite:///") + "-wal")
             wal_mib = wal.stat().st_size / 2**20 if wal.exists() else 0.0
             readyz = _get_json(server.url + "/readyz")
@@ -680,7 +694,8 @@ def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
     note = (
         f"{minutes:g} min; {result['acked_events']:,} events acked ({result['achieved_rate']:.0f}/s, batches of "
         f"{batch}), {result['reads']:,} reads ({result['achieved_reads']:.0f}/s); max schedule lag "
-        f"{result['max_lag_ms']:.0f} ms; server CPU {cores:.2f} cores; SQLite WAL {wal_mib:.0f} MiB at the end; "
+        f"{result['max_lag_ms']:.0f} ms; server CPU {cores:.2f} cores (its chain process {chain_cores:.2f}, "
+        f"the load client {result['cpu_s'] / result['elapsed']:.2f}); SQLite WAL {wal_mib:.0f} MiB at the end; "
         f"readyz {readyz.get('status')}; anchoring caught up: {bool(anchored)}; "
         f"{_disk_note(probe)}; CPU probe {cpu_probe():.0f} ms; load avg {_load_average()}; {watch.note()}"
     )
@@ -1185,7 +1200,7 @@ async def _client_load(spec: dict[str, Any]) -> dict[str, Any]:
     for _ in range(20):
         await reader.request("GET", "/v1/info")
     poller = asyncio.create_task(poll_anchor())
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     duration = len(bodies) * batch / rate
     await asyncio.gather(
         _open_loop(rate / batch, len(bodies), post, lags),
@@ -1209,6 +1224,7 @@ async def _client_load(spec: dict[str, Any]) -> dict[str, Any]:
         "achieved_reads": reads_done / elapsed,
         "max_lag_ms": max(lags) * 1000,
         "elapsed": elapsed,
+        "cpu_s": time.process_time() - cpu_started,
     }
 
 
