@@ -201,8 +201,12 @@ class Server:
         """CPU of the server's live child processes (the embedded chain's EVM)."""
         total = 0.0
         for task in Path(f"/proc/{self.pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                with contextlib.suppress(OSError):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:  # the thread ended meanwhile
+                continue
+            for child in children:
+                with contextlib.suppress(OSError):  # so did the child
                     total += _process_cpu_seconds(int(child))
         return total
 
@@ -439,8 +443,7 @@ class HostWatch:
         for label, table in (("fsync", self.fsync), ("oversleep", self.oversleep)):
             slow = {k: v for k, v in table.items() if v > threshold_s}
             if slow:
-                top = sorted(slow.items(), key=lambda kv: -kv[1])[:3]
-                where = ", ".join(f"{v * 1000:.0f} ms at {k} s" for k, v in sorted(top))
+                where = _worst_seconds(slow, 3)
                 parts.append(f"{label} over {threshold_s * 1000:.0f} ms in {len(slow)} seconds ({where})")
             else:
                 parts.append(f"{label} max {max(table.values(), default=0.0) * 1000:.0f} ms")
@@ -764,9 +767,14 @@ def stall_note(stall_seconds: dict[Any, float]) -> str:
     """Where the slow requests (over `_Route.STALL_S`) fell: how many seconds of the run had one, the worst."""
     if not stall_seconds:
         return f"no request over {_Route.STALL_S * 1000:.0f} ms"
-    worst = sorted(((float(v), int(k)) for k, v in stall_seconds.items()), reverse=True)[:5]
-    listed = ", ".join(f"{v * 1000:.0f} ms at {k} s" for v, k in sorted(worst, key=lambda w: w[1]))
+    listed = _worst_seconds(stall_seconds, 5)
     return f"requests over {_Route.STALL_S * 1000:.0f} ms in {len(stall_seconds)} seconds of the run; worst {listed}"
+
+
+def _worst_seconds(table: dict[Any, float], count: int) -> str:
+    """The `count` worst values of a {second of the run: seconds} table, listed in run order."""
+    worst = sorted(((int(k), float(v)) for k, v in table.items()), key=lambda kv: -kv[1])[:count]
+    return ", ".join(f"{v * 1000:.0f} ms at {k} s" for k, v in sorted(worst))
 
 
 def _memory_gauges(url: str) -> tuple[float, float] | None:
