@@ -641,6 +641,7 @@ def bench_timeline_1m(args: argparse.Namespace | None = None) -> list[dict[str, 
                 timeout=600,
             )
             rss = server.rss_mib()
+            stats_cold_ms, stats_warm_ms = _time_stats(server.url)
     note = (
         f"{events:,} events ({cases:,} cases x 4, linked) bulk-built in {build_s:.0f} s, {db_mib:,.0f} MiB; "
         f"{reads:,} sequential GETs of random cases over keep-alive; "
@@ -651,7 +652,28 @@ def bench_timeline_1m(args: argparse.Namespace | None = None) -> list[dict[str, 
         figure(f"case timeline GET at {events:,} events, p99", result["timeline_p99_ms"], "ms", "<= 10 ms"),
         figure(f"case bundle GET at {events:,} events, p50", result["bundle_p50_ms"], "ms"),
         figure(f"case bundle GET at {events:,} events, p99", result["bundle_p99_ms"], "ms"),
+        figure(
+            f"GET /v1/stats at {events:,} events, first (computed)",
+            stats_cold_ms,
+            "ms",
+            "",
+            "grouped scans of the whole log in the database; recomputed at most once per stats_max_age_s",
+        ),
+        figure(f"GET /v1/stats at {events:,} events, cached, median of 20", stats_warm_ms, "ms"),
     ]
+
+
+def _time_stats(url: str) -> tuple[float, float]:
+    """Milliseconds of the first GET /v1/stats (the aggregates computed) and the median of 20 more (cached)."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=600) as client:
+        timings = []
+        for _ in range(21):
+            started = time.perf_counter()
+            client.get("/v1/stats").raise_for_status()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings[0], statistics.median(timings[1:])
 
 
 def bench_load(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:

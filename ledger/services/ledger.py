@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ledger.config import Settings
 from ledger.core.bundle import Anchor, ProofBundle
@@ -16,22 +15,13 @@ from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
 from ledger.errors import InvalidField, NotFound, SaksiError
-from ledger.services import complaints, proofs
+from ledger.services import complaints, proofs, stats
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.storage.schema import events
 from ledger.storage.sql import AnchorRecord, Reader, SqlStore, StoredEvent
 
-TERMINAL_EVENT_TYPES = frozenset(
-    {"document.issued", "application.rejected", "application.withdrawn", "complaint.resolved", "case.closed"}
-)
-SERVICE_OF_AGENCY = {"dukcapil": "ktp", "polri": "sim", "imigrasi": "paspor", "pemkot": "pengaduan"}
 VERSION = "0.1.0"
-
-
-def service_of(agency: str) -> str:
-    """The public service an agency's cases belong to, by its institution prefix."""
-    return SERVICE_OF_AGENCY.get(agency.split(".", 1)[0], agency.split(".", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -71,6 +61,9 @@ class Ledger:
             ),
         )
 
+        self._stats = stats.StatsCache(
+            stats.LogStats(store, clock_ms).snapshot, clock_ms, int(limits.stats_max_age_s * 1000)
+        )
         self.complaints_desk = (
             ComplaintsDesk(store, self.appender, self.domain, settings.complaints_agency, complaints_key, clock_ms)
             if complaints_key is not None and settings.complaints_agency
@@ -217,15 +210,15 @@ class Ledger:
         """Tree size, anchoring lag and the newest checkpoint: for health, metrics and stats."""
         with self.store.read() as reader:
             size = reader.tree_size()
-            anchored = reader.anchored_size()
             latest = reader.latest_anchored_checkpoint()
+            anchored = 0 if latest is None else latest[0]
+            # the first leaf not yet anchored is the oldest waiting (a key lookup; the minimum of
+            # received_at over the unanchored range was a scan of the whole log before any anchor)
             created = None
-            if latest is not None:
+            if anchored < size:
                 created = reader.conn.execute(
-                    select(func.min(events.c.received_at)).where(events.c.leaf_index >= latest[0])
+                    select(events.c.received_at).where(events.c.leaf_index == anchored)
                 ).scalar_one()
-            elif size:
-                created = reader.conn.execute(select(func.min(events.c.received_at))).scalar_one()
         now = self.clock_ms()
         lag_s = 0.0 if created is None or anchored >= size else max(0.0, (now - created) / 1000)
         return {
@@ -236,55 +229,12 @@ class Ledger:
         }
 
     def stats(self) -> dict[str, Any]:
-        with self.store.read() as reader:
-            rows = reader.conn.execute(
-                select(
-                    events.c.agency,
-                    events.c.event_type,
-                    events.c.case_commitment,
-                    events.c.case_seq,
-                    events.c.occurred_at,
-                )
-            ).all()
-        volumes: dict[tuple[str, str, str], int] = defaultdict(int)
-        cases: dict[bytes, dict[str, Any]] = {}
-        for agency, event_type, commitment, seq, occurred_at in rows:
-            day = _day(occurred_at)
-            volumes[(agency, service_of(agency), day)] += 1
-            case = cases.setdefault(
-                bytes(commitment),
-                {"first": occurred_at, "last": occurred_at, "done": None, "types": set(), "agency": agency},
-            )
-            case["first"] = min(case["first"], occurred_at)
-            case["last"] = max(case["last"], occurred_at)
-            case["types"].add(event_type)
-            if event_type in TERMINAL_EVENT_TYPES:
-                case["done"] = max(case["done"] or 0, occurred_at)
-            if seq == 1:
-                case["agency"] = agency
-        durations: dict[str, list[float]] = defaultdict(list)
-        complaints_open = complaints_resolved = 0
-        for case in cases.values():
-            if "complaint.filed" in case["types"]:
-                if "complaint.resolved" in case["types"]:
-                    complaints_resolved += 1
-                else:
-                    complaints_open += 1
-            if case["done"] is not None:
-                durations[service_of(case["agency"])].append((case["done"] - case["first"]) / 86_400)
-        completion = {
-            service: {
-                "cases": len(days),
-                "medianDays": round(statistics.median(days), 2),
-                "p90Days": round(_percentile(days, 0.9), 2),
-            }
-            for service, days in sorted(durations.items())
-        }
+        """Volumes, cases, time to completion and complaints as of a tree size at most
+        `limits.stats_max_age_s` old (ledger.services.stats), with the anchoring lag as of now."""
+        snapshot = self._stats.get()
         return {
-            "volumes": [{"agency": a, "service": s, "day": d, "events": n} for (a, s, d), n in sorted(volumes.items())],
-            "timeToCompletion": completion,
-            "complaints": {"open": complaints_open, "resolved": complaints_resolved},
-            "cases": len(cases),
+            **snapshot.body,
+            "asOf": {"treeSize": snapshot.tree_size, "computedAt": snapshot.computed_at},
             "anchoring": self.status(),
         }
 
@@ -319,19 +269,3 @@ class Ledger:
             "receivedAt": stored.received_at,
             "anchored": stored.leaf_index < anchored_size,
         }
-
-
-def _day(unix_seconds: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(unix_seconds, dt.UTC).date().isoformat()
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

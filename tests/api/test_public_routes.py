@@ -77,13 +77,21 @@ def test_checkpoints_and_proofs(client, ledger):
     assert client.get("/v1/log/leaves", params={"start": 5, "end": 2}).status_code == 422
 
 
-def test_agencies_and_stats(client):
+def test_agencies_and_stats(client, ledger, clock):
     _seed(client, cases=2, steps=2)
     agencies = client.get("/v1/agencies").json()["agencies"]
     assert {a["code"] for a in agencies} == {"dukcapil.jaksel", "polri.satpas-bandung", "pemkot.kupang"}
     stats = client.get("/v1/stats").json()
     assert stats["cases"] == 2 and sum(v["events"] for v in stats["volumes"]) == 4
+    assert stats["asOf"] == {"treeSize": 4, "computedAt": clock()}
     assert stats["anchoring"]["unanchoredLeaves"] == 4
+    # the aggregates are recomputed at most once per stats_max_age_s; the anchoring lag is always current
+    _seed(client, cases=1, steps=1)
+    again = client.get("/v1/stats").json()
+    assert again["cases"] == 2 and again["asOf"]["treeSize"] == 4 and again["anchoring"]["unanchoredLeaves"] == 5
+    clock.advance(int(ledger.settings.limits.stats_max_age_s * 1000))
+    fresh = client.get("/v1/stats").json()
+    assert fresh["cases"] == 3 and fresh["asOf"] == {"treeSize": 5, "computedAt": clock()}
 
 
 def test_operations(client, ledger, clock):

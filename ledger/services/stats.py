@@ -1,0 +1,214 @@
+"""Public statistics of the log: volumes per agency and day, cases, time to completion per service,
+complaints open and resolved.
+
+`GET /v1/stats` is public and unauthenticated. Computed the obvious way (every event row into
+Python on every request) one request cost seconds of CPU and a few hundred MiB at a million
+events, and anyone could ask in a loop; grouping the whole table in the database instead still
+took 5 s of a core at a million events. The log is append-only, so the aggregates are kept instead:
+`StatsCache` folds in only the leaves appended since its last refresh (range scans by leaf index
+and index lookups, a bounded number of leaves per read transaction), at most once per
+`max_age_ms` however many ask. Every figure is exact for the tree size it reports.
+
+Definitions (docs/FORMATS.md §11): a case is opened by its caseSeq-1 event, and belongs to that
+event's agency; it is done at its first terminal event in caseSeq order, and its time to
+completion runs from the opening event's occurredAt to the terminal event's; a complaint case is
+one opened by `complaint.filed`, resolved once it has a `complaint.resolved` event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.storage.sql import Reader
+
+TERMINAL_EVENT_TYPES = frozenset(
+    {"document.issued", "application.rejected", "application.withdrawn", "complaint.resolved", "case.closed"}
+)
+SERVICE_OF_AGENCY = {"dukcapil": "ktp", "polri": "sim", "imigrasi": "paspor", "pemkot": "pengaduan"}
+DAY_S = 86_400
+# Times to completion are counted in buckets of 0.01 day (864 s), the precision they are published
+# in; a bucket stands for its midpoint, so a median or p90 is within 0.005 day of the exact one.
+SPAN_BUCKET_S = 864
+
+
+def service_of(agency: str) -> str:
+    """The public service an agency's cases belong to, by its institution prefix."""
+    prefix = agency.split(".", 1)[0]
+    return SERVICE_OF_AGENCY.get(prefix, prefix)
+
+
+@dataclass(frozen=True)
+class StatsSnapshot:
+    """The published figures as of one tree size, and when they were computed (unix ms)."""
+
+    tree_size: int
+    computed_at: int
+    body: dict[str, Any]
+
+
+_TERMINAL = sorted(TERMINAL_EVENT_TYPES)
+_IN_TERMINAL = ", ".join("?" * len(_TERMINAL))
+# Volumes and newly opened cases of a leaf range (occurredAt is at least 1, so / is floor division).
+_VOLUMES = (
+    "SELECT agency, occurred_at / 86400, COUNT(*), SUM(CASE WHEN case_seq = 1 THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN case_seq = 1 AND event_type = 'complaint.filed' THEN 1 ELSE 0 END) "
+    "FROM events WHERE leaf_index >= ? AND leaf_index < ? GROUP BY agency, occurred_at / 86400"
+)
+# Cases done within a leaf range: a terminal event with no terminal event before it in its case;
+# the opening agency and the span from the opening event in 0.01-day buckets (a terminal event
+# dated before the opening counts as done at once: / on a negative span would also truncate
+# differently in the two databases).
+_SPAN = f"CASE WHEN t.occurred_at > o.occurred_at THEN (t.occurred_at - o.occurred_at) / {SPAN_BUCKET_S} ELSE 0 END"
+_DONE = (
+    f"SELECT o.agency, {_SPAN}, COUNT(*) "
+    "FROM events t JOIN events o ON o.case_commitment = t.case_commitment AND o.case_seq = 1 "
+    f"WHERE t.leaf_index >= ? AND t.leaf_index < ? AND t.event_type IN ({_IN_TERMINAL}) "
+    "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.case_commitment = t.case_commitment "
+    f"AND p.case_seq < t.case_seq AND p.event_type IN ({_IN_TERMINAL})) "
+    f"GROUP BY o.agency, {_SPAN}"
+)
+# Complaint cases resolved within a leaf range: their first complaint.resolved.
+_RESOLVED = (
+    "SELECT COUNT(*) FROM events t "
+    "JOIN events o ON o.case_commitment = t.case_commitment AND o.case_seq = 1 AND o.event_type = 'complaint.filed' "
+    "WHERE t.leaf_index >= ? AND t.leaf_index < ? AND t.event_type = 'complaint.resolved' "
+    "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.case_commitment = t.case_commitment "
+    "AND p.case_seq < t.case_seq AND p.event_type = 'complaint.resolved')"
+)
+
+
+@dataclass
+class Aggregates:
+    """The running totals over leaves [0, size); `fold` extends them to a larger size."""
+
+    size: int = 0
+    volumes: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
+    cases: int = 0
+    complaints_filed: int = 0
+    complaints_resolved: int = 0
+    durations: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+    def fold(self, reader: Reader, end: int) -> None:
+        """Add leaves [size, end) as `reader` sees them (end at most its tree size). All or nothing:
+        the totals change only once every query has answered."""
+        if end <= self.size:
+            return
+        span = (self.size, end)
+        volumes = reader._all(_VOLUMES, span)
+        done = reader._all(_DONE, (*span, *_TERMINAL, *_TERMINAL))
+        ((resolved,),) = reader._all(_RESOLVED, span)
+        for agency, day, count, opened, complaints in volumes:
+            self.volumes[(agency, day)] += count
+            self.cases += opened
+            self.complaints_filed += complaints
+        for agency, bucket, count in done:
+            self.durations[service_of(agency)][bucket] += count
+        self.complaints_resolved += resolved or 0
+        self.size = end
+
+    def body(self) -> dict[str, Any]:
+        volumes = sorted(
+            (agency, service_of(agency), _iso_day(day), count) for (agency, day), count in self.volumes.items()
+        )
+        completion = {}
+        for service, histogram in sorted(self.durations.items()):
+            counts = sorted(histogram.items())
+            completion[service] = {
+                "cases": sum(n for _, n in counts),
+                "medianDays": round(_percentile(counts, 0.5), 2),
+                "p90Days": round(_percentile(counts, 0.9), 2),
+            }
+        return {
+            "volumes": [{"agency": a, "service": s, "day": d, "events": n} for a, s, d, n in volumes],
+            "timeToCompletion": completion,
+            "complaints": {
+                "open": self.complaints_filed - self.complaints_resolved,
+                "resolved": self.complaints_resolved,
+            },
+            "cases": self.cases,
+        }
+
+
+class LogStats:
+    """The aggregates of one store, kept up to date by folding in what was appended since."""
+
+    def __init__(self, store: Any, clock_ms: Callable[[], int], chunk: int = 50_000) -> None:
+        self.store = store
+        self.clock_ms = clock_ms
+        # leaves per read transaction: a long read would hold SQLite's write-ahead log from being
+        # restarted (and PostgreSQL's vacuum) while the first fold of a large log runs
+        self.chunk = chunk
+        self.aggregates = Aggregates()
+
+    def snapshot(self) -> StatsSnapshot:
+        """Fold in every leaf up to the current tree size; the figures as of that size."""
+        with self.store.read() as reader:
+            target = reader.tree_size()
+        while self.aggregates.size < target:
+            with self.store.read() as reader:
+                self.aggregates.fold(reader, min(target, self.aggregates.size + self.chunk))
+        return StatsSnapshot(self.aggregates.size, self.clock_ms(), self.aggregates.body())
+
+
+def _iso_day(day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
+
+
+def _percentile(histogram: list[tuple[int, int]], q: float) -> float:
+    """The q-quantile in days of the durations a sorted (bucket, count) histogram holds, interpolated
+    between the two nearest durations as numpy's default does (q = 0.5 is the median)."""
+    total = sum(n for _, n in histogram)
+    position = q * (total - 1)
+    low = int(position)
+    low_value = _value_at(histogram, low)
+    high_value = _value_at(histogram, min(low + 1, total - 1))
+    return low_value + (high_value - low_value) * (position - low)
+
+
+def _value_at(histogram: list[tuple[int, int]], index: int) -> float:
+    """The index-th smallest duration (0-based), in days, as its bucket's midpoint."""
+    for bucket, count in histogram:
+        if index < count:
+            return (bucket + 0.5) * SPAN_BUCKET_S / DAY_S
+        index -= count
+    raise IndexError(index)
+
+
+class StatsCache:
+    """At most one refresh per `max_age_ms`, whoever asks and however often.
+
+    A caller finding the snapshot fresh takes it. One finding it stale computes a new one, unless
+    another caller already is: then it takes the stale snapshot rather than wait (and rather than
+    hold one of the server's few worker threads). Only before the first snapshot exists do callers
+    wait for the one computation in progress.
+    """
+
+    def __init__(
+        self, compute_snapshot: Callable[[], StatsSnapshot], clock_ms: Callable[[], int], max_age_ms: int
+    ) -> None:
+        self.compute_snapshot = compute_snapshot
+        self.clock_ms = clock_ms
+        self.max_age_ms = max_age_ms
+        self._computing = threading.Lock()
+        self._snapshot: StatsSnapshot | None = None
+
+    def get(self) -> StatsSnapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and not self._stale(snapshot):
+            return snapshot
+        if not self._computing.acquire(blocking=snapshot is None):
+            return snapshot  # type: ignore[return-value] - someone is refreshing it; serve the stale one
+        try:
+            if self._snapshot is None or self._stale(self._snapshot):  # not refreshed while we waited
+                self._snapshot = self.compute_snapshot()
+            return self._snapshot
+        finally:
+            self._computing.release()
+
+    def _stale(self, snapshot: StatsSnapshot) -> bool:
+        return self.clock_ms() - snapshot.computed_at >= self.max_age_ms
