@@ -183,3 +183,32 @@ def test_server_store_leaves_the_wal_checkpoint_to_its_own_thread(tmp_path):
         store.close()
     with pytest.raises(ValueError, match="whole number of pages"):
         create_database_engine(DatabaseSettings(f"sqlite:///{tmp_path}/x.db", sqlite_wal_autocheckpoint=-1))
+    with pytest.raises(ValueError, match="whole number of bytes"):
+        create_database_engine(DatabaseSettings(f"sqlite:///{tmp_path}/x.db", sqlite_journal_size_limit=-1))
+
+
+def test_wal_file_is_cut_back_once_a_long_read_ends(tmp_path):
+    """A reader on an old snapshot keeps the WAL from restarting, so it grows; once the reader is
+    gone and a checkpoint has copied everything, the next commit restarts the log and cuts the
+    file back to the journal size limit instead of keeping it at its largest."""
+    limit = 256 * 1024
+    engine = create_database_engine(
+        DatabaseSettings(f"sqlite:///{tmp_path}/wal.db", sqlite_wal_autocheckpoint=0, sqlite_journal_size_limit=limit)
+    )
+    upgrade(engine)
+    store = SqlStore(engine)
+    wal = tmp_path / "wal.db-wal"
+    try:
+        with store.read() as reader:  # the long read: its snapshot predates every append below
+            reader.tree_size()
+            for n in range(40):
+                _append_leaves(store, [merkle.leaf_hash(b"long read %d" % (n * 50 + i)) for i in range(50)])
+                store.checkpoint_wal()  # copies what it can; cannot finish past the reader's snapshot
+        grown = wal.stat().st_size
+        assert grown > 4 * limit
+        store.checkpoint_wal()  # the reader is gone: everything is copied
+        _append_leaves(store, [merkle.leaf_hash(b"after")])  # restarts the log from the top
+        assert wal.stat().st_size <= limit < grown
+    finally:
+        store.close()
+
