@@ -211,4 +211,3 @@ def test_wal_file_is_cut_back_once_a_long_read_ends(tmp_path):
         assert wal.stat().st_size <= limit < grown
     finally:
         store.close()
-
