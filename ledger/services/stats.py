@@ -51,37 +51,6 @@ class StatsSnapshot:
     body: dict[str, Any]
 
 
-_TERMINAL = sorted(TERMINAL_EVENT_TYPES)
-_IN_TERMINAL = ", ".join("?" * len(_TERMINAL))
-# Volumes and newly opened cases of a leaf range (occurredAt is at least 1, so / is floor division).
-_VOLUMES = (
-    "SELECT agency, occurred_at / 86400, COUNT(*), SUM(CASE WHEN case_seq = 1 THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN case_seq = 1 AND event_type = 'complaint.filed' THEN 1 ELSE 0 END) "
-    "FROM events WHERE leaf_index >= ? AND leaf_index < ? GROUP BY agency, occurred_at / 86400"
-)
-# Cases done within a leaf range: a terminal event with no terminal event before it in its case;
-# the opening agency and the span from the opening event in 0.01-day buckets (a terminal event
-# dated before the opening counts as done at once: / on a negative span would also truncate
-# differently in the two databases).
-_SPAN = f"CASE WHEN t.occurred_at > o.occurred_at THEN (t.occurred_at - o.occurred_at) / {SPAN_BUCKET_S} ELSE 0 END"
-_DONE = (
-    f"SELECT o.agency, {_SPAN}, COUNT(*) "
-    "FROM events t JOIN events o ON o.case_commitment = t.case_commitment AND o.case_seq = 1 "
-    f"WHERE t.leaf_index >= ? AND t.leaf_index < ? AND t.event_type IN ({_IN_TERMINAL}) "
-    "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.case_commitment = t.case_commitment "
-    f"AND p.case_seq < t.case_seq AND p.event_type IN ({_IN_TERMINAL})) "
-    f"GROUP BY o.agency, {_SPAN}"
-)
-# Complaint cases resolved within a leaf range: their first complaint.resolved.
-_RESOLVED = (
-    "SELECT COUNT(*) FROM events t "
-    "JOIN events o ON o.case_commitment = t.case_commitment AND o.case_seq = 1 AND o.event_type = 'complaint.filed' "
-    "WHERE t.leaf_index >= ? AND t.leaf_index < ? AND t.event_type = 'complaint.resolved' "
-    "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.case_commitment = t.case_commitment "
-    "AND p.case_seq < t.case_seq AND p.event_type = 'complaint.resolved')"
-)
-
-
 @dataclass
 class Aggregates:
     """The running totals over leaves [0, size); `fold` extends them to a larger size."""
@@ -98,17 +67,14 @@ class Aggregates:
         the totals change only once every query has answered."""
         if end <= self.size:
             return
-        span = (self.size, end)
-        volumes = reader._all(_VOLUMES, span)
-        done = reader._all(_DONE, (*span, *_TERMINAL, *_TERMINAL))
-        ((resolved,),) = reader._all(_RESOLVED, span)
+        volumes, done, resolved = reader.stats_of_range(self.size, end, TERMINAL_EVENT_TYPES, SPAN_BUCKET_S)
         for agency, day, count, opened, complaints in volumes:
             self.volumes[(agency, day)] += count
             self.cases += opened
             self.complaints_filed += complaints
         for agency, bucket, count in done:
             self.durations[service_of(agency)][bucket] += count
-        self.complaints_resolved += resolved or 0
+        self.complaints_resolved += resolved
         self.size = end
 
     def body(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ledger.errors import StorageUnavailable
 from ledger.services.stats import (
     SPAN_BUCKET_S,
     TERMINAL_EVENT_TYPES,
@@ -159,18 +160,12 @@ def test_a_fold_that_fails_changes_nothing(store):
     _insert(store, rows)
     aggregates = Aggregates()
 
-    class Failing:
-        def __init__(self, reader) -> None:
-            self.reader, self.calls = reader, 0
+    class Unavailable:
+        def stats_of_range(self, *args):
+            raise StorageUnavailable("database unavailable: connection lost")
 
-        def _all(self, sql, params):
-            self.calls += 1
-            if self.calls == 3:
-                raise RuntimeError("connection lost")
-            return self.reader._all(sql, params)
-
-    with store.read() as reader, pytest.raises(RuntimeError):
-        aggregates.fold(Failing(reader), len(rows))
+    with pytest.raises(StorageUnavailable):
+        aggregates.fold(Unavailable(), len(rows))
     assert aggregates.size == 0 and aggregates.body() == Aggregates().body()
     with store.read() as reader:
         aggregates.fold(reader, len(rows))
