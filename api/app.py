@@ -22,12 +22,6 @@ from api.routers import agencies, citizens, ops, public, web
 from api.schemas import SubmissionBatch, SubmissionItem
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
-from ledger.storage.engine import DatabaseSettings, create_database_engine
-from ledger.storage.sql import SqlStore
-
-
-def _wall_clock_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class ObserveRequests:
@@ -61,17 +55,12 @@ class ObserveRequests:
 
 def create_app(
     settings: Settings,
-    ledger: Ledger | None = None,
-    clock_ms: Callable[[], int] = _wall_clock_ms,
+    ledger: Ledger,
     chain_probe: Callable[[], int] | None = None,
     anchor_status: Callable[[], Any] | None = None,
 ) -> FastAPI:
-    """Build the app; `ledger` and `chain_probe` may be passed in (tests, `saksi serve`)."""
-    if ledger is None:
-        engine = create_database_engine(
-            DatabaseSettings(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-        )
-        ledger = Ledger(settings, SqlStore(engine), clock_ms)
+    """The app around a ledger built by the caller (`saksi serve` through ledger.runtime, which
+    migrates the store and starts its WAL checkpoints; tests with their own store and clock)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):

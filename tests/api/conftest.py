@@ -43,8 +43,8 @@ def ledger(settings, store, clock) -> Ledger:
 
 
 @pytest.fixture
-def client(ledger, clock) -> TestClient:
-    return TestClient(create_app(ledger.settings, ledger=ledger, clock_ms=clock))
+def client(ledger) -> TestClient:
+    return TestClient(create_app(ledger.settings, ledger=ledger))
 
 
 def anchor_now(ledger: Ledger, status: str = "confirmed") -> int:

@@ -14,8 +14,8 @@ from tests.live import serve
 
 
 @pytest.fixture
-def api_url(ledger, clock):
-    with serve(create_app(ledger.settings, ledger=ledger, clock_ms=clock)) as url:
+def api_url(ledger):
+    with serve(create_app(ledger.settings, ledger=ledger)) as url:
         yield url
 
 

@@ -433,7 +433,7 @@ def test_concurrent_writers_on_one_case_one_wins_each_seq(ledger):  # noqa: F811
     four extend the same head at once; exactly one is appended, the others learn the new head from 409."""
     writers, rounds = 4, 12
     other_host = Ledger(ledger.settings, ledger.store, ledger.clock_ms)
-    apps = [create_app(ledger.settings, ledger=lg, clock_ms=ledger.clock_ms) for lg in (ledger, other_host)]
+    apps = [create_app(ledger.settings, ledger=lg) for lg in (ledger, other_host)]
     case = CaseBuilder(DUKCAPIL)
     barrier = threading.Barrier(writers, timeout=60)
     outcomes: list[list[tuple[int, dict]]] = [[] for _ in range(writers)]

@@ -19,7 +19,7 @@ from tests.factories import CaseBuilder
 
 @pytest.fixture
 def world(ledger, clock, tmp_path):  # noqa: F811
-    client = TestClient(create_app(ledger.settings, ledger=ledger, clock_ms=clock))
+    client = TestClient(create_app(ledger.settings, ledger=ledger))
     chain: list[tuple[int, int, bytes]] = []  # what the contract accepted: (block, size, root)
 
     def grow(cases=3):

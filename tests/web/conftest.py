@@ -252,7 +252,7 @@ def site(tmp_path_factory, built_pages) -> Iterator[Site]:
         ledger.settings = settings.with_(public_rpc_url=chain.url)
         cases = seed(ledger, clock)
         port = _free_port()
-        app = create_app(ledger.settings, ledger=ledger, clock_ms=clock)
+        app = create_app(ledger.settings, ledger=ledger)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

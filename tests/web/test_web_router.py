@@ -16,7 +16,7 @@ def web_client(tmp_path, built_pages) -> TestClient:
     clock = FakeClock()
     ledger = make_ledger(tmp_path, clock)
     ledger.settings = ledger.settings.with_(public_rpc_url="https://rpc.example.org:8545/v1/abc?key=1")
-    return TestClient(create_app(ledger.settings, ledger=ledger, clock_ms=clock))
+    return TestClient(create_app(ledger.settings, ledger=ledger))
 
 
 @pytest.mark.parametrize(("path", "title"), [("/", "citizen.js"), ("/audit", "audit.js")])
