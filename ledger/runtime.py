@@ -192,7 +192,8 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
 
 
 def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None) -> None:
-    """The registry mirror and the anchoring worker, one tick each per interval, until `stop` is set."""
+    """The registry mirror, the anchoring worker and the public statistics, one tick each per
+    interval, until `stop` is set."""
     import logging
 
     log = logging.getLogger("ledger.runtime")
@@ -210,6 +211,10 @@ def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None
                 on_tick(result)
         except Exception:
             log.exception("anchoring tick failed")
+        try:
+            runtime.ledger.refresh_stats()  # so that no request pays for folding in new leaves
+        except Exception:
+            log.exception("statistics refresh failed")
         stop.wait(interval_s)
 
 

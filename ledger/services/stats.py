@@ -163,18 +163,20 @@ class StatsCache:
         self._computing = threading.Lock()
         self._snapshot: StatsSnapshot | None = None
 
-    def get(self) -> StatsSnapshot:
+    def get(self, max_age_ms: int | None = None) -> StatsSnapshot:
+        """The snapshot, refreshed first if it is `max_age_ms` (default: the cache's) old or older."""
+        age = self.max_age_ms if max_age_ms is None else max_age_ms
         snapshot = self._snapshot
-        if snapshot is not None and not self._stale(snapshot):
+        if snapshot is not None and not self._stale(snapshot, age):
             return snapshot
         if not self._computing.acquire(blocking=snapshot is None):
             return snapshot  # type: ignore[return-value] - someone is refreshing it; serve the stale one
         try:
-            if self._snapshot is None or self._stale(self._snapshot):  # not refreshed while we waited
+            if self._snapshot is None or self._stale(self._snapshot, age):  # not refreshed while we waited
                 self._snapshot = self.compute_snapshot()
             return self._snapshot
         finally:
             self._computing.release()
 
-    def _stale(self, snapshot: StatsSnapshot) -> bool:
-        return self.clock_ms() - snapshot.computed_at >= self.max_age_ms
+    def _stale(self, snapshot: StatsSnapshot, max_age_ms: int) -> bool:
+        return self.clock_ms() - snapshot.computed_at >= max_age_ms

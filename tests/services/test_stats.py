@@ -211,6 +211,12 @@ def test_cache_computes_at_most_once_per_max_age():
     assert [cache.get().body for _ in range(5)] == [{"n": 1}] * 5
     clock.advance(1)
     assert cache.get().body == {"n": 2} and compute_snapshot.calls == 2
+    # the server's background thread refreshes at half the age, before a request would have to
+    clock.advance(29_999)
+    assert cache.get(max_age_ms=30_000).body == {"n": 2}
+    clock.advance(1)
+    assert cache.get(max_age_ms=30_000).body == {"n": 3}
+    assert cache.get().body == {"n": 3} and compute_snapshot.calls == 3
 
 
 def test_stale_snapshot_is_served_while_one_caller_refreshes_it():

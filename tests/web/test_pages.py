@@ -255,6 +255,7 @@ def test_audit_dashboard(tab: Tab, site: Site) -> None:
         assert tab.page.locator(f"#chart-{chart} table").count() == 1, f"{chart} has a data table"
     assert "Belum dijalankan" in tab.page.inner_text("#audit-result")
     assert "KTP-el" in tab.page.inner_text("#chart-volumes")
+    assert "per ukuran log" in tab.page.inner_text("#tiles")  # the tree size the case figures count
     tab.shot("audit-desktop")
     tab.page.click("#by-office")
     assert tab.page.get_attribute("#by-office", "aria-pressed") == "true"
@@ -263,6 +264,7 @@ def test_audit_dashboard(tab: Tab, site: Site) -> None:
     assert tab.page.get_attribute("html", "lang") == "en"
     assert tab.page.inner_text("h1") == "Auditor dashboard"
     assert "Not run yet" in tab.page.inner_text("#audit-result")
+    assert "as of log size" in tab.page.inner_text("#tiles")
     tab.shot("audit-desktop-english-by-office")
 
 

@@ -66,6 +66,10 @@ function tile(label, value, note) {
   return h('div', { class: 'tile' }, h('p', { class: 'tile-label' }, label), h('p', { class: 'tile-value' }, value), note ? h('p', { class: 'hint' }, note) : null);
 }
 
+function asOf(stats) {
+  return stats.asOf ? t('note.statsAsOf', { n: formatNumber(stats.asOf.treeSize) }) : null;
+}
+
 function renderTiles() {
   const stats = state.stats;
   if (!stats) return;
@@ -76,8 +80,9 @@ function renderTiles() {
     tile(t('tile.anchoredSize'), formatNumber(a.anchoredSize ?? 0), t('unit.leaves')),
     tile(t('tile.unanchored'), formatNumber(a.unanchoredLeaves ?? 0), t('unit.leaves')),
     tile(t('tile.lag'), Number(a.anchorLagSeconds ?? 0) < 60 ? t('unit.seconds', { n: formatNumber(Math.round(Number(a.anchorLagSeconds ?? 0))) }) : formatDuration(a.anchorLagSeconds)),
-    tile(t('tile.cases'), formatNumber(stats.cases ?? 0)),
-    tile(t('tile.complaintsOpen'), formatNumber(stats.complaints?.open ?? 0)),
+    // case and complaint figures are refreshed at most once a minute: say which tree size they count
+    tile(t('tile.cases'), formatNumber(stats.cases ?? 0), asOf(stats)),
+    tile(t('tile.complaintsOpen'), formatNumber(stats.complaints?.open ?? 0), asOf(stats)),
   );
 }
 
