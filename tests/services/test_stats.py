@@ -1,5 +1,5 @@
-"""Public statistics: the database's grouped aggregates against a plain per-event computation, on
-SQLite and PostgreSQL; and the cache that bounds how often they are computed."""
+"""Public statistics: the aggregates folded forward leaf range by leaf range against a plain per-event
+computation, on SQLite and PostgreSQL; and the cache that bounds how often they are refreshed."""
 
 from __future__ import annotations
 
