@@ -169,8 +169,10 @@ class Appender:
     def _append_locked(self, tx: WriteTx, submissions: Sequence[Submission]) -> tuple[list[Outcome], CompactRange]:
         received_at = self.clock_ms()
         size = tx.tree_size()
-        anchored = tx.anchored_size()
         existing = tx.events_by_key(list({s.key for s in submissions}))
+        # only a resubmission's receipt can say "anchored" (a new leaf is past any checkpoint): one
+        # statement less in the common append
+        anchored = tx.anchored_size() if existing else 0
         signers = tx.active_signers({s.signed.event.agency for s in submissions})
         stored_heads = tx.case_heads(s.signed.event.case_commitment for s in submissions)
         heads = dict(stored_heads)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from tests.api.conftest import DUKCAPIL, POLRI
+from tests.api.conftest import DUKCAPIL, POLRI, anchor_now
 from tests.factories import AgencyKey, CaseBuilder
 
 PROBLEM = "application/problem+json"
@@ -31,6 +31,23 @@ def test_single_event_201_then_200_on_identical_resubmission(client):
     assert {k: v for k, v in again.json().items() if k != "created"} == {
         k: v for k, v in receipt.items() if k != "created"
     }
+
+
+def test_resubmission_after_anchoring_says_anchored(client, ledger):
+    first, second = CaseBuilder(DUKCAPIL).next_item(), CaseBuilder(DUKCAPIL).next_item()
+    assert client.post("/v1/events", json=first).status_code == 201
+    anchor_now(ledger)  # leaf 0 under an anchored checkpoint
+    assert client.post("/v1/events", json=second).json()["status"] == "pending"
+    # resubmitted in one batch with a new event: the old one's receipt is anchored, the new one pending
+    third = CaseBuilder(DUKCAPIL).next_item()
+    response = client.post("/v1/events", json={"events": [first, second, third]})
+    assert response.status_code == 201, response.text
+    receipts = response.json()["receipts"]
+    assert [(r["leafIndex"], r["status"], r["created"]) for r in receipts] == [
+        (0, "anchored", False),
+        (1, "pending", False),
+        (2, "pending", True),
+    ]
 
 
 def test_get_event_200_and_404(client):
