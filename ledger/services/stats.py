@@ -32,7 +32,9 @@ TERMINAL_EVENT_TYPES = frozenset(
 SERVICE_OF_AGENCY = {"dukcapil": "ktp", "polri": "sim", "imigrasi": "paspor", "pemkot": "pengaduan"}
 DAY_S = 86_400
 # Times to completion are counted in buckets of 0.01 day (864 s), the precision they are published
-# in; a bucket stands for its midpoint, so a median or p90 is within 0.005 day of the exact one.
+# in, each with the sum of its cases' exact times: a bucket stands for its cases' mean, so a median
+# or p90 is within one bucket (0.01 day) of the exact one, and exact when a bucket's times are equal
+# (complaints answered within the second they were filed are 0 days, not half a bucket).
 SPAN_BUCKET_S = 864
 
 
@@ -60,7 +62,10 @@ class Aggregates:
     cases: int = 0
     complaints_filed: int = 0
     complaints_resolved: int = 0
-    durations: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    # service -> bucket -> [cases, their seconds summed]
+    durations: dict[str, dict[int, list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    )
 
     def fold(self, reader: Reader, end: int) -> None:
         """Add leaves [size, end) as `reader` sees them (end at most its tree size). All or nothing:
@@ -72,8 +77,10 @@ class Aggregates:
             self.volumes[(agency, day)] += count
             self.cases += opened
             self.complaints_filed += complaints
-        for agency, bucket, count in done:
-            self.durations[service_of(agency)][bucket] += count
+        for agency, bucket, count, seconds in done:
+            counted = self.durations[service_of(agency)][bucket]
+            counted[0] += count
+            counted[1] += int(seconds)  # PostgreSQL sums bigints as numeric
         self.complaints_resolved += resolved
         self.size = end
 
@@ -85,7 +92,7 @@ class Aggregates:
         for service, histogram in sorted(self.durations.items()):
             counts = sorted(histogram.items())
             completion[service] = {
-                "cases": sum(n for _, n in counts),
+                "cases": sum(count for _, (count, _) in counts),
                 "medianDays": round(_percentile(counts, 0.5), 2),
                 "p90Days": round(_percentile(counts, 0.9), 2),
             }
@@ -125,10 +132,10 @@ def _iso_day(day: int) -> str:
     return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
 
 
-def _percentile(histogram: list[tuple[int, int]], q: float) -> float:
-    """The q-quantile in days of the durations a sorted (bucket, count) histogram holds, interpolated
-    between the two nearest durations as numpy's default does (q = 0.5 is the median)."""
-    total = sum(n for _, n in histogram)
+def _percentile(histogram: list[tuple[int, list[int]]], q: float) -> float:
+    """The q-quantile in days of the durations a sorted (bucket, [cases, seconds]) histogram holds,
+    interpolated between the two nearest durations as numpy's default does (q = 0.5 is the median)."""
+    total = sum(count for _, (count, _) in histogram)
     position = q * (total - 1)
     low = int(position)
     low_value = _value_at(histogram, low)
@@ -136,11 +143,11 @@ def _percentile(histogram: list[tuple[int, int]], q: float) -> float:
     return low_value + (high_value - low_value) * (position - low)
 
 
-def _value_at(histogram: list[tuple[int, int]], index: int) -> float:
-    """The index-th smallest duration (0-based), in days, as its bucket's midpoint."""
-    for bucket, count in histogram:
+def _value_at(histogram: list[tuple[int, list[int]]], index: int) -> float:
+    """The index-th smallest duration (0-based), in days, as the mean of its bucket."""
+    for _, (count, seconds) in histogram:
         if index < count:
-            return (bucket + 0.5) * SPAN_BUCKET_S / DAY_S
+            return seconds / count / DAY_S
         index -= count
     raise IndexError(index)
 

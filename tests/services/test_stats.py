@@ -120,9 +120,9 @@ def _check(body: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     assert body["complaints"] == expected["complaints"]
     assert body["cases"] == expected["cases"]
     assert set(body["timeToCompletion"]) == set(expected["durations"])
-    # durations are counted in 0.01-day buckets, each standing for its midpoint: within 0.005 day of
-    # the exact quantile, plus the rounding of both to 0.01
-    tolerance = SPAN_BUCKET_S / 86_400 / 2 + 0.01 + 1e-9
+    # durations are counted in 0.01-day buckets, each standing for its cases' mean: within a bucket
+    # of the exact quantile, plus the rounding of both to 0.01
+    tolerance = SPAN_BUCKET_S / 86_400 + 0.01 + 1e-9
     for service, days in expected["durations"].items():
         published = body["timeToCompletion"][service]
         assert published["cases"] == len(days)
@@ -178,13 +178,17 @@ def test_empty_log(store):
 
 
 def test_quantiles_from_a_histogram():
-    # durations 0.005, 0.005, 1.005 and 3.005 days (bucket midpoints of buckets 0, 0, 100, 300)
+    # two cases of 0 s, one of 1 day + 432 s (bucket 100), one of 3 days (bucket 300)
     aggregates = Aggregates()
-    aggregates.durations["ktp"].update({0: 2, 100: 1, 300: 1})
-    ktp = aggregates.body()["timeToCompletion"]["ktp"]
+    aggregates.durations["ktp"].update({0: [2, 0], 100: [1, 86_400 + 432], 300: [1, 3 * 86_400]})
+    # complaints answered within the second: 0 days, exactly (a bucket stands for its cases' mean)
+    aggregates.durations["pengaduan"][0] = [5, 0]
+    completion = aggregates.body()["timeToCompletion"]
+    assert completion["pengaduan"] == {"cases": 5, "medianDays": 0.0, "p90Days": 0.0}
+    ktp = completion["ktp"]
     assert ktp["cases"] == 4
-    assert ktp["medianDays"] == pytest.approx((0.005 + 1.005) / 2, abs=0.006)  # 0.505, rounded to 2 places
-    assert ktp["p90Days"] == pytest.approx(1.005 + 0.7 * (3.005 - 1.005), abs=0.006)  # position 2.7 of 0..3
+    assert ktp["medianDays"] == pytest.approx((0 + 1.005) / 2, abs=0.006)  # 0.5025, rounded to 2 places
+    assert ktp["p90Days"] == pytest.approx(1.005 + 0.7 * (3 - 1.005), abs=0.006)  # position 2.7 of 0..3
 
 
 class _Counting:
