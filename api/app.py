@@ -18,7 +18,7 @@ from starlette.responses import Response
 from api import problems
 from api.deps import RateLimiter
 from api.metrics import Metrics
-from api.routers import agencies, citizens, ops, public, web
+from api.routers import agencies, chain, citizens, ops, public, web
 from api.schemas import SubmissionBatch, SubmissionItem
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
@@ -58,6 +58,7 @@ def create_app(
     ledger: Ledger,
     chain_probe: Callable[[], int] | None = None,
     anchor_status: Callable[[], Any] | None = None,
+    chain_root_at: Callable[[int], bytes | None] | None = None,
 ) -> FastAPI:
     """The app around a ledger built by the caller (`saksi serve` through ledger.runtime, which
     migrates the store and starts its WAL checkpoints; tests with their own store and clock)."""
@@ -92,6 +93,7 @@ def create_app(
     app.state.complaint_limiter = RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3)
     app.state.chain_probe = chain_probe
     app.state.anchor_status = anchor_status
+    app.state.chain_root_at = chain_root_at  # the embedded chain's roots for POST /chain-rpc (api.routers.chain)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -107,7 +109,7 @@ def create_app(
 
     app.add_middleware(ObserveRequests, metrics=app.state.metrics)
 
-    for router in (agencies.router, citizens.router, public.router, ops.router):
+    for router in (agencies.router, citizens.router, public.router, ops.router, chain.router):
         app.include_router(router)
     app.include_router(web.router)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from api.deps import LedgerDep, in_thread
@@ -18,8 +18,11 @@ Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
 
 @router.get("/info", response_model=InfoOut, summary="Origin, chain, contract and EIP-712 domain")
-async def info(ledger: LedgerDep) -> Response:
-    return _json(ledger.info())
+async def info(request: Request, ledger: LedgerDep) -> Response:
+    body = ledger.info()
+    if body["publicRpcUrl"] is None and getattr(request.app.state, "chain_root_at", None) is not None:
+        body["publicRpcUrl"] = str(request.url_for("chain_rpc"))  # the embedded chain, through this server
+    return _json(body)
 
 
 @router.get("/checkpoints", summary="Recent checkpoints, newest first, with their anchors and creation times")

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +33,7 @@ from ledger.storage.schema import events
 from ledger.storage.sql import SqlStore
 from tests.api.conftest import DESK, DUKCAPIL, POLRI, anchor_now
 from tests.factories import BASE_TIME_S, TEST_CHAIN_ID, TEST_CONTRACT, AgencyKey, CaseBuilder, FakeClock
+from tests.live import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "api" / "static" / "dist"
@@ -216,12 +215,6 @@ def seed(ledger: Ledger, clock: FakeClock) -> dict[str, Case]:
     return {"good": _case(good), "tampered": _case(tampered), "pending": _case(pending)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def make_ledger(tmp: Path, clock: FakeClock) -> Ledger:
     """A ledger on SQLite with the test agencies registered and the complaints desk configured."""
     engine = create_database_engine(DatabaseSettings(f"sqlite:///{tmp}/saksi.db", sqlite_synchronous="NORMAL"))
@@ -243,29 +236,16 @@ def make_ledger(tmp: Path, clock: FakeClock) -> Ledger:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, built_pages) -> Iterator[Site]:
-    import uvicorn
-
     clock = FakeClock((BASE_TIME_S + 12 * DAY) * 1000)
     ledger = make_ledger(tmp_path_factory.mktemp("web"), clock)
     settings = ledger.settings
     with FakeChain(ledger) as chain:
         ledger.settings = settings.with_(public_rpc_url=chain.url)
         cases = seed(ledger, clock)
-        port = _free_port()
-        app = create_app(ledger.settings, ledger=ledger)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail("uvicorn did not start")
-            time.sleep(0.05)
         try:
-            yield Site(f"http://127.0.0.1:{port}", ledger, chain, cases)
+            with serve(create_app(ledger.settings, ledger=ledger)) as url:
+                yield Site(url, ledger, chain, cases)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             ledger.store.engine.dispose()
 
 

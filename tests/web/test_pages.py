@@ -5,12 +5,16 @@ Screenshots of every state land in test-output/screenshots/ (gitignored).
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
 import httpx
 import pytest
 
+from api.app import create_app
+from ledger.errors import SaksiError
+from tests.live import serve
 from tests.web.conftest import Site, Tab, open_tab
 
 pytestmark = pytest.mark.browser
@@ -71,6 +75,30 @@ def test_good_case_verifies_all_green_and_keeps_the_key_in_the_browser(tab: Tab,
         assert case.ref not in request.url
     assert any(case.commitment in r.url for r in tab.requests)
     tab.shot("citizen-verified-desktop")
+
+
+def test_embedded_chain_is_read_through_the_server_and_said_to_be_no_independent_check(tab: Tab, site: Site) -> None:
+    """With no public RPC (the embedded chain of `saksi demo`), the page reads rootAt through the
+    server's POST /chain-rpc, and says that this check is only as independent as the server."""
+    ledger = copy.copy(site.ledger)
+    ledger.settings = site.ledger.settings.with_(public_rpc_url="")
+
+    def root_at(size: int) -> bytes | None:
+        try:
+            view = site.ledger.checkpoint(size)
+        except SaksiError:
+            return None
+        return None if view.anchor is None else view.checkpoint.root_hash
+
+    with serve(create_app(ledger.settings, ledger=ledger, chain_root_at=root_at)) as url:
+        tab.page.goto(f"{url}/{site.cases['good'].fragment}")
+        tab.page.locator("#case-title", has_text=site.cases["good"].ref).wait_for()
+        assert statuses(tab) == dict.fromkeys(CHECKS, "ok")
+        anchor = tab.page.inner_text('[data-check="anchor"]')
+        assert "blockchain bawaan server ini" in anchor and f"{url}/chain-rpc" in anchor
+        assert any(r.url == f"{url}/chain-rpc" for r in tab.requests)
+        assert not tab.errors
+        tab.shot("citizen-verified-embedded-chain")
 
 
 def test_typed_input_is_normalised_and_works_from_the_keyboard(tab: Tab, site: Site) -> None:

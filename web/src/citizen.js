@@ -111,6 +111,15 @@ async function lookup(refText, codeText) {
   return undefined;
 }
 
+/** Whether a URL is served by the same origin as this page (the server's own chain window). */
+function sameOrigin(url) {
+  try {
+    return new URL(url, location.href).origin === location.origin;
+  } catch {
+    return false;
+  }
+}
+
 function httpProblem(answer) {
   if (answer.ok) return null;
   if (answer.status === 0) return { key: 'err.network' };
@@ -318,7 +327,11 @@ function checkText(id, check, found) {
       break;
     case 'anchor': {
       const a = check.anchor ?? {};
-      if (check.status === 'ok') text = t('check.anchor.ok', { treeSize: check.treeSize, rpc: found.chain?.rpc ?? '' });
+      if (check.status === 'ok') {
+        // the embedded chain is read through the server itself (POST /chain-rpc): say it is not independent
+        const rpc = found.chain?.rpc ?? '';
+        text = t(sameOrigin(rpc) ? 'check.anchor.okSelf' : 'check.anchor.ok', { treeSize: check.treeSize, rpc });
+      }
       else if (check.status === 'skip') text = a.txHash ? t('check.anchor.skip', { txHash: shortHex(a.txHash, 8), blockNumber: a.blockNumber, chainId: a.chainId }) : t('check.anchor.skipNoTx');
       else if (check.status === 'pending') text = t('check.anchor.pending');
       else text = t(`anchor.${check.reason}`, { ...p, chainRoot: shortHex(check.chainRoot), detail: check.detail ?? '' });

@@ -95,6 +95,8 @@ const id = {
   'check.anchor.title': 'Blockchain',
   'check.anchor.ok':
     'Peramban ini membaca sendiri akar checkpoint dari kontrak di blockchain (rootAt({treeSize}) melalui {rpc}) dan hasilnya cocok.',
+  'check.anchor.okSelf':
+    'Akar checkpoint cocok dengan kontrak rootAt({treeSize}) di blockchain bawaan server ini ({rpc}). Blockchain bawaan hanya untuk uji coba: pemeriksaan ini tidak lebih independen daripada server itu sendiri. Pada penerapan nyata, peramban membaca blockchain publik secara langsung.',
   'check.anchor.skip':
     'Server ini tidak menyediakan alamat RPC publik, jadi peramban tidak membaca blockchain sendiri. Menurut server, checkpoint dikunci dalam transaksi {txHash} (blok {blockNumber}, chain {chainId}). Periksa transaksi itu di penjelajah blok, atau unduh bundel bukti dan jalankan “saksi verify --rpc URL”.',
   'check.anchor.skipNoTx': 'Server ini tidak menyediakan alamat RPC publik, jadi peramban tidak membaca blockchain sendiri.',
@@ -349,6 +351,8 @@ const en = {
   'check.anchor.title': 'Blockchain',
   'check.anchor.ok':
     'This browser read the checkpoint root itself from the contract on the blockchain (rootAt({treeSize}) via {rpc}) and it matches.',
+  'check.anchor.okSelf':
+    'The checkpoint root matches the contract’s rootAt({treeSize}) on this server’s own embedded chain ({rpc}). An embedded chain is for trying Saksi out: this check is no more independent than the server itself. In a real deployment the browser reads a public chain directly.',
   'check.anchor.skip':
     'This server offers no public RPC address, so the browser did not read the blockchain itself. According to the server, the checkpoint was anchored in transaction {txHash} (block {blockNumber}, chain {chainId}). Look that transaction up in a block explorer, or download the proof bundle and run “saksi verify --rpc URL”.',
   'check.anchor.skipNoTx': 'This server offers no public RPC address, so the browser did not read the blockchain itself.',
