@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -29,7 +30,11 @@ class RecordingAppend:
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    """The scenario on a fresh event loop in a thread of its own: the thread running the tests may
+    already have a loop running (Playwright's sync API leaves one when a browser test ran first in
+    the same process, e.g. under pytest-xdist), and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def test_requests_waiting_behind_an_append_share_the_next_one():
