@@ -9,6 +9,7 @@ never assertions (no timed tests).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -42,6 +43,17 @@ def benchmark(name: str):
         return fn
 
     return register
+
+
+def _host() -> dict[str, object]:
+    """The processor and core count (no host name: results.json is committed)."""
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": model, "cores": os.cpu_count()}
 
 
 def _commit() -> str:
@@ -407,14 +419,19 @@ def main() -> int:
         # machine the fsyncs of the next benchmark (the mixed load) waited behind it and its p99 went
         # from 60-80 ms to 1.2 s. sync, then wait until a small fsync is fast again.
         waited, probe = service.wait_for_quiet_disk()
+        speed = service.cpu_probe()
         print(
             f"== {name} (disk quiet after {waited:.1f} s: fsync p50 {probe['p50_ms']:.1f} ms, "
-            f"max {probe['max_ms']:.1f} ms; CPU probe {service.cpu_probe():.0f} ms)",
+            f"max {probe['max_ms']:.1f} ms; CPU probe {speed:.0f} ms)",
             flush=True,
         )
+        # results.json keeps each benchmark's figures until it is run again: say with each figure
+        # when and on what it was measured, so that figures of different hosts are not compared blind
+        host = {**_host(), "cpuProbeMs": round(speed, 1), "fsyncP50Ms": round(probe["p50_ms"], 2)}
+        date = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         for fig in BENCHMARKS[name](args):
             print(f"   {fig.name:<62} {fig.value:>14,.3f} {fig.unit:<9} {fig.goal:<12} {fig.note}", flush=True)
-            results.append({"benchmark": name, **asdict(fig)})
+            results.append({"benchmark": name, **asdict(fig), "date": date, "host": host})
     out = Path(args.out)
     previous = json.loads(out.read_text()) if out.exists() else {"figures": []}
     kept = [f for f in previous.get("figures", []) if f["benchmark"] not in names]
