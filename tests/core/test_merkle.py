@@ -295,6 +295,19 @@ def test_tampered_consistency_is_refused(tree: tuple[list[bytes], merkle.MemoryT
         assert refuses_consistency(old, wrong_new, old_root, ref.mth(leaves[:wrong_new]), proof)
 
 
+def test_a_root_does_not_tell_its_size() -> None:
+    """What no consistency verifier can refuse (this one, RFC 9162's, any other): a root does not encode
+    the tree's size, so the proof from 2 to 8 leaves also "proves" 2 -> 5, 6 and 7 with the 8-leaf root.
+    The contract therefore cannot stop an anchorer from anchoring a root under a size it does not have;
+    `saksi audit` does (tests/services/test_auditor.py::test_a_root_anchored_under_another_size), and so
+    does any citizen whose leaf lies in the misstated range (its inclusion proof fails)."""
+    leaves = entries(8, 3)
+    proof = merkle.MemoryTree(ref.leaf_hash(d) for d in leaves).consistency_proof(2, 8)
+    for size in (5, 6, 7, 8):
+        merkle.verify_consistency(2, size, ref.mth(leaves[:2]), ref.mth(leaves), proof)
+    assert refuses_consistency(2, 4, ref.mth(leaves[:2]), ref.mth(leaves), proof)  # a shorter proof's size
+
+
 def test_every_small_proof_exhaustively() -> None:
     """All (index, size) and (old, new) up to 33 leaves, each element flipped at several bits."""
     leaves = entries(33, 7)

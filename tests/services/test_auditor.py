@@ -287,6 +287,16 @@ def test_anchor_record_removed_or_edited(ledger):
     _one(report, "anchor-mismatch", tree_size=sizes[-1])
 
 
+def test_a_root_anchored_under_another_size(ledger):
+    """The contract accepts a root under a size it does not have (no proof can bind a size:
+    tests/core/test_merkle.py::test_a_root_does_not_tell_its_size); the audit recomputes every anchored
+    root from the leaves and names it."""
+    sizes = sorted(ledger.chain_roots)
+    ledger.chain_roots[sizes[0]] = ledger.chain_roots[sizes[-1]]  # a real root of the log, at the wrong size
+    report = ledger.audit()
+    _one(report, "anchor-mismatch", tree_size=sizes[0])
+
+
 def test_agency_signer_swapped_in_mirror(ledger):
     intruder = AgencyKey("dukcapil.jaksel", key=bytes.fromhex("33" * 32))
     with ledger.store.read() as reader:
