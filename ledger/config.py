@@ -34,8 +34,8 @@ class Limits:
     # POST p99: 40 threads 1.2 s, 8 threads 220 ms, 4 threads 50-160 ms, 2 threads 30-70 ms.
     # More suit PostgreSQL on its own host, where threads mostly wait on the network.
     worker_threads: int = 2
-    # GET /v1/stats is public: its aggregates (grouped scans of the whole log) are recomputed at
-    # most this often, whoever asks; the anchoring lag in it is always current.
+    # GET /v1/stats is public: its aggregates fold in the leaves appended since their last refresh
+    # at most this often, whoever asks (ledger.services.stats); the anchoring lag in it is current.
     stats_max_age_s: float = 60.0
 
 

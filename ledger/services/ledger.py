@@ -220,7 +220,7 @@ class Ledger:
                     select(events.c.received_at).where(events.c.leaf_index == anchored)
                 ).scalar_one()
         now = self.clock_ms()
-        lag_s = 0.0 if created is None or anchored >= size else max(0.0, (now - created) / 1000)
+        lag_s = 0.0 if created is None else max(0.0, (now - created) / 1000)  # created: only while anchored < size
         return {
             "treeSize": size,
             "anchoredSize": anchored,

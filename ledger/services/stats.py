@@ -5,9 +5,10 @@ complaints open and resolved.
 Python on every request) one request cost seconds of CPU and a few hundred MiB at a million
 events, and anyone could ask in a loop; grouping the whole table in the database instead still
 took 5 s of a core at a million events. The log is append-only, so the aggregates are kept instead:
-`StatsCache` folds in only the leaves appended since its last refresh (range scans by leaf index
-and index lookups, a bounded number of leaves per read transaction), at most once per
-`max_age_ms` however many ask. Every figure is exact for the tree size it reports.
+`LogStats` folds in only the leaves appended since its last refresh (range scans by leaf index
+and index lookups, a bounded number of leaves per read transaction), and `StatsCache` lets that
+happen at most once per `max_age_ms` however many ask. The counts are exact for the tree size
+reported; times to completion are within one 0.01-day bucket (SPAN_BUCKET_S).
 
 Definitions (docs/FORMATS.md §11): a case is opened by its caseSeq-1 event, and belongs to that
 event's agency; it is done at its first terminal event in caseSeq order, and its time to
