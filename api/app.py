@@ -58,7 +58,7 @@ def create_app(
     ledger: Ledger,
     chain_probe: Callable[[], int] | None = None,
     anchor_status: Callable[[], Any] | None = None,
-    chain_root_at: Callable[[int], bytes | None] | None = None,
+    chain_request: Callable[[str, list[Any]], Any] | None = None,
 ) -> FastAPI:
     """The app around a ledger built by the caller (`saksi serve` through ledger.runtime, which
     migrates the store and starts its WAL checkpoints; tests with their own store and clock)."""
@@ -93,7 +93,12 @@ def create_app(
     app.state.complaint_limiter = RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3)
     app.state.chain_probe = chain_probe
     app.state.anchor_status = anchor_status
-    app.state.chain_root_at = chain_root_at  # the embedded chain's roots for POST /chain-rpc (api.routers.chain)
+    # the embedded chain's read-only window, POST /chain-rpc (api.routers.chain): forwards to its node
+    app.state.chain_window = (
+        None
+        if chain_request is None
+        else chain.ChainWindow(chain_request, ledger.domain.chain_id, ledger.domain.verifying_contract)
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -20,7 +20,7 @@ Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
 @router.get("/info", response_model=InfoOut, summary="Origin, chain, contract and EIP-712 domain")
 async def info(request: Request, ledger: LedgerDep) -> Response:
     body = ledger.info()
-    if body["publicRpcUrl"] is None and getattr(request.app.state, "chain_root_at", None) is not None:
+    if body["publicRpcUrl"] is None and getattr(request.app.state, "chain_window", None) is not None:
         body["publicRpcUrl"] = str(request.url_for("chain_rpc"))  # the embedded chain, through this server
     return _json(body)
 

@@ -54,6 +54,14 @@ class ContractAbi:
         entry = self._functions[name]
         return function_abi_to_4byte_selector(entry) + encode(get_abi_input_types(entry), list(args))
 
+    def view_selectors(self) -> frozenset[bytes]:
+        """The selectors of the functions that only read (view or pure)."""
+        return frozenset(
+            function_abi_to_4byte_selector(e)
+            for e in self._functions.values()
+            if e.get("stateMutability") in ("view", "pure")
+        )
+
     def decode_output(self, name: str, data: bytes) -> tuple[Any, ...]:
         types = get_abi_output_types(self._functions[name])
         return _readable(types, decode(types, data))

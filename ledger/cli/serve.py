@@ -45,8 +45,8 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
         ledger=runtime.ledger,
         chain_probe=runtime.chain.block_number,
         anchor_status=runtime.workers[1].status if workers else None,
-        # on the embedded chain the citizen page reads anchored roots through this server
-        chain_root_at=runtime.chain.root_at if runtime.settings.chain == "embedded" else None,
+        # on the embedded chain the citizen page, verify and monitor read it through this server
+        chain_request=runtime.chain.request if runtime.settings.chain == "embedded" else None,
     )
 
     def count_gas(result) -> None:

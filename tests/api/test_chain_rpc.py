@@ -1,60 +1,128 @@
-"""POST /chain-rpc: the embedded chain's anchored roots for the citizen page, read-only and narrow."""
+"""POST /chain-rpc: the embedded chain's read-only window, about the ledger contract only, bounded."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.routers.chain import ROOT_AT_SELECTOR
+from api.deps import RateLimiter
+from api.routers.chain import CLIENT_VERSION, MAX_LOG_BLOCKS
+from ledger.chain.abi import ledger_abi
+from ledger.client import CaseState
 from ledger.core.encoding import hex0x
+from tests.embedded_site import embedded_site
 
-ROOT = bytes(range(32))
-
-
-@pytest.fixture
-def rpc(ledger) -> TestClient:
-    return TestClient(create_app(ledger.settings, ledger=ledger, chain_root_at={7: ROOT}.get))
+ABI = ledger_abi()
 
 
-def _call(client, method, params=None, request_id=1):
-    response = client.post("/chain-rpc", json={"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with embedded_site(tmp_path_factory.mktemp("window")) as site:
+        site.register()
+        case = CaseState.new("KTP-JKS-2026-000123")
+        site.submit(case, "application.submitted", "Permohonan KTP-el diterima")
+        site.anchor()
+        site.app.state.citizen_limiter = RateLimiter(6000)  # these tests ask a lot; the limit has its own
+        yield site
+
+
+def _call(site, method, params=None, request_id=1):
+    body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+    response = httpx.post(f"{site.url}/chain-rpc", json=body)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def _root_at(ledger, size: int, to: str | None = None) -> list:
-    data = "0x" + (ROOT_AT_SELECTOR + size.to_bytes(32, "big")).hex()
-    return [{"to": to or hex0x(ledger.domain.verifying_contract), "data": data}, "latest"]
+def _contract(site) -> str:
+    return hex0x(site.runtime.ledger.domain.verifying_contract)
 
 
-def test_chain_id_and_root_at_as_the_contract_answers(rpc, ledger):
-    assert _call(rpc, "eth_chainId") == {"jsonrpc": "2.0", "id": 1, "result": hex(ledger.domain.chain_id)}
-    assert _call(rpc, "eth_call", _root_at(ledger, 7), request_id="a")["result"] == hex0x(ROOT)
-    # a size never anchored: the contract reverts, and the page reads a revert as "not anchored"
-    missing = _call(rpc, "eth_call", _root_at(ledger, 8))
-    assert missing["error"]["code"] == 3 and "never anchored" in missing["error"]["message"]
-    # /v1/info points the page here, at this server's own address
-    assert rpc.get("/v1/info").json()["publicRpcUrl"] == "http://testserver/chain-rpc"
+def _view(site, function: str, *args) -> list:
+    return [{"to": _contract(site), "data": "0x" + ABI.encode_call(function, *args).hex()}, "latest"]
 
 
-def test_nothing_else_is_served(rpc, ledger):
-    other_contract = _root_at(ledger, 7, to="0x" + "11" * 20)
-    other_function = [{"to": hex0x(ledger.domain.verifying_contract), "data": "0x70a08231" + "00" * 32}, "latest"]
+def test_the_reads_verifiers_need_are_served(site):
+    contract = _contract(site)
+    assert _call(site, "web3_clientVersion")["result"] == CLIENT_VERSION
+    assert _call(site, "eth_chainId", request_id="a") == {"jsonrpc": "2.0", "id": "a", "result": hex(1337)}
+    head = int(_call(site, "eth_blockNumber")["result"], 16)
+    assert head >= 3  # deployment, registration, one anchor
+    assert len(_call(site, "eth_getCode", [contract, "latest"])["result"]) > 1000
+
+    root = site.runtime.ledger.checkpoint(1).checkpoint.root_hash
+    assert _call(site, "eth_call", _view(site, "rootAt", 1))["result"] == hex0x(root)
+    latest = _call(site, "eth_call", _view(site, "latestCheckpoint"))["result"]
+    assert ABI.decode_output("latestCheckpoint", bytes.fromhex(latest[2:])) == (1, root)
+    # a size never anchored: the contract's own revert, with its data, as any node reports it
+    missing = _call(site, "eth_call", _view(site, "rootAt", 2))["error"]
+    assert (
+        missing["code"] == 3 and ABI.decode_error(bytes.fromhex(missing["data"][2:]))[0] == "SaksiLedgerUnknownTreeSize"
+    )
+
+    logs = _call(site, "eth_getLogs", [{"address": contract, "fromBlock": "0x0", "toBlock": "latest"}])["result"]
+    assert {log["address"] for log in logs} == {contract}
+    names = [
+        ABI.decode_log([bytes.fromhex(t[2:]) for t in log["topics"]], bytes.fromhex(log["data"][2:]))[0] for log in logs
+    ]
+    assert "AgencyRegistered" in names and "CheckpointAnchored" in names
+    block = _call(site, "eth_getBlockByNumber", [hex(head), False])["result"]
+    assert int(block["number"], 16) == head and all(isinstance(tx, str) for tx in block["transactions"])
+    receipt = _call(site, "eth_getTransactionReceipt", [block["transactions"][0]])["result"]
+    assert receipt["to"] == contract and receipt["status"] == "0x1"
+    # /v1/info points browsers here, at this server's own address
+    assert httpx.get(f"{site.url}/v1/info").json()["publicRpcUrl"] == f"{site.url}/chain-rpc"
+
+
+def test_nothing_else_is_served_and_nothing_changes(site):
+    contract = _contract(site)
+    head = _call(site, "eth_blockNumber")["result"]
+    operator = hex0x(site.runtime.chain.operator)
+    anchor_call = [{"to": contract, "data": "0x" + ABI.encode_call("revokeAgency", "dukcapil.jaksel").hex()}, "latest"]
     for method, params, code in [
         ("eth_sendRawTransaction", ["0x00"], -32601),
-        ("eth_getBalance", [hex0x(ledger.domain.verifying_contract), "latest"], -32601),
-        ("eth_call", other_contract, -32602),
-        ("eth_call", other_function, -32602),
-        ("eth_call", [{"to": hex0x(ledger.domain.verifying_contract), "data": "0xzz"}], -32602),
-        ("eth_call", _root_at(ledger, 2**64), -32602),
+        ("eth_sendTransaction", [{"to": contract}], -32601),
+        ("eth_getBalance", [operator, "latest"], -32601),
+        ("eth_getTransactionCount", [operator, "latest"], -32601),
+        ("eth_estimateGas", anchor_call[:1], -32601),
+        ("evm_mine", [], -32601),
+        ("__class__", [], -32601),
+        ("eth_call", anchor_call, -32602),  # a function that changes state, even as a call
+        ("eth_call", [{"to": "0x" + "11" * 20, "data": "0x5fbdb231"}, "latest"], -32602),
+        ("eth_call", [{"to": contract, "data": "0xzz"}], -32602),
         ("eth_call", "not a list", -32602),
+        ("eth_getCode", [operator, "latest"], -32602),
+        ("eth_getLogs", [{"fromBlock": "0x0", "toBlock": "latest"}], -32602),
+        ("eth_getLogs", [{"address": operator, "fromBlock": "0x0", "toBlock": "latest"}], -32602),
+        ("eth_getLogs", [{"address": contract, "blockHash": "0x" + "00" * 32}], -32602),
+        ("eth_getLogs", [{"address": contract, "fromBlock": "0x0", "toBlock": hex(MAX_LOG_BLOCKS)}], -32602),
+        ("eth_getLogs", [{"address": contract, "topics": ["0x12"]}], -32602),
+        ("eth_getBlockByNumber", [head, True], -32602),
+        ("eth_getBlockByNumber", ["0xnothex", False], -32602),
     ]:
-        assert _call(rpc, method, params)["error"]["code"] == code, method
-    batch = rpc.post("/chain-rpc", json=[{"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}])
+        assert _call(site, method, params)["error"]["code"] == code, (method, params)
+    # a transaction that is not the ledger contract's reads as unknown
+    assert _call(site, "eth_getTransactionReceipt", ["0x" + "ab" * 32])["result"] is None
+    assert _call(site, "eth_blockNumber")["result"] == head
+
+    batch = httpx.post(f"{site.url}/chain-rpc", json=[{"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}])
     assert batch.json()["error"]["code"] == -32600
-    broken = rpc.post("/chain-rpc", content=b"{not json", headers={"content-type": "application/json"})
+    broken = httpx.post(f"{site.url}/chain-rpc", content=b"{not json", headers={"content-type": "application/json"})
     assert broken.status_code == 422 and broken.headers["content-type"] == "application/problem+json"
+    huge = httpx.post(f"{site.url}/chain-rpc", content=b" " * 10_000, headers={"content-type": "application/json"})
+    assert huge.status_code == 413 and huge.headers["content-type"] == "application/problem+json"
+
+
+def test_the_citizen_rate_limit_applies(site):
+    limiter, site.app.state.citizen_limiter = site.app.state.citizen_limiter, RateLimiter(6)
+    try:
+        answers = [
+            httpx.post(f"{site.url}/chain-rpc", json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})
+            for _ in range(3)
+        ]
+    finally:
+        site.app.state.citizen_limiter = limiter
+    assert answers[0].status_code == 200 and answers[-1].status_code == 429
+    assert answers[-1].headers["content-type"] == "application/problem+json"
 
 
 def test_absent_when_the_chain_is_external(client):
