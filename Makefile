@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= ./saksi-data
+PORT ?= 8080
 PYTEST_ARGS ?=
 
 .PHONY: setup solc-shim demo test test-fast lint bench vectors brownie clean
@@ -34,7 +35,7 @@ api/static/dist/.built: $(WEB_SOURCES) node_modules/.installed
 	touch $@
 
 demo: setup
-	$(VENV)/bin/saksi demo --data-dir $(DATA_DIR)
+	$(VENV)/bin/saksi demo --data-dir $(DATA_DIR) --port $(PORT)
 
 test: setup brownie
 	$(PY) scripts/gen_vectors.py --check

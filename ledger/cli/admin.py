@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
+from ledger.errors import Conflict
 from ledger.runtime import init_data_dir
 
 
@@ -22,6 +23,8 @@ def init(
     json_out: JsonFlag = False,
 ) -> None:
     """Create the configuration, the operator keystore and the database, and deploy the ledger contract."""
+    if (data_dir / "config.json").exists():  # say so before asking for a password
+        raise Conflict(f"{data_dir} is already initialised (config.json exists)")
     settings = init_data_dir(data_dir, password("Operator keystore password", confirm=True), chain, database)
     info = {
         "dataDir": str(data_dir),

@@ -151,6 +151,10 @@ def demo(
     """Start Saksi on the embedded defaults with demo agencies and cases, print citizen receipts, and serve."""
     secret = os.environ.get("SAKSI_PASSWORD") or DEMO_PASSWORD
     data_dir = Path(data_dir)
+    if not no_serve:
+        from ledger.cli.serve import ensure_port_free
+
+        ensure_port_free(host, port)  # before receipts that would point at someone else's server
     if not (data_dir / "config.json").exists():
         err_console.print(f"initialising {data_dir} (embedded chain, SQLite; DEMO keys)")
         settings = init_data_dir(data_dir, secret, demo=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
+import signal
+import socket
 import sys
 import threading
 from typing import Annotated
@@ -13,7 +16,7 @@ import typer
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
 from ledger.config import Settings
 from ledger.core.encoding import hex0x
-from ledger.errors import SaksiError
+from ledger.errors import Conflict, SaksiError
 from ledger.runtime import Runtime, anchor_everything, build_runtime, run_background
 
 
@@ -33,6 +36,30 @@ def share_the_interpreter() -> None:
     """Hand the interpreter lock round every 1 ms instead of 5: the event loop, the writer and the
     readers take turns, and a request waiting for its turn behind CPU-bound threads waits less."""
     sys.setswitchinterval(0.001)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse a port another server listens on, before anything is prepared or printed for it.
+
+    SO_REUSEADDR as uvicorn binds: a port that only has connections closing (TIME_WAIT) is free."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise Conflict(
+                    f"port {port} on {host} is already in use: pass another with --port (make demo PORT=8090)"
+                ) from None
+            raise Conflict(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM is how service managers stop a server: uvicorn shuts down gracefully on it, then
+    raises it again at the handler it found, which by default ends the process with 143. A handler
+    of ours is found instead, so the workers stop, the chain and store close, and the exit is 0."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: None)
 
 
 def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) -> None:
@@ -61,6 +88,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
     )
     if workers:
         background.start()
+    exit_cleanly_on_sigterm()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     finally:
@@ -81,7 +109,9 @@ def serve(
 ) -> None:
     """Serve the API, the citizen page and the dashboard, with the anchoring worker and registry mirror."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = build_runtime(Settings.load(data_dir), password(), serving=True)
+    settings = Settings.load(data_dir)
+    ensure_port_free(host, port)
+    runtime = build_runtime(settings, password(), serving=True)
     serve_runtime(runtime, host, port, workers=not no_workers)
 
 
