@@ -24,8 +24,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# py-solc-x (and brownie) look for compilers in ~/.solcx: register the npm solc of *this* checkout
-# there (idempotent; the wrapper names this checkout's shim, so it is checked on every run).
+# The npm solc of *this* checkout as solc-v0.8.28 in build/solcx, where py-solc-x is pointed and brownie
+# finds it (SOLCX_BINARY_PATH); never ~/.solcx, which every checkout on the machine shares. Idempotent.
 solc-shim: $(VENV)/.installed node_modules/.installed
 	$(PY) -c "from ledger.chain.solc import install_shim; install_shim()"
 

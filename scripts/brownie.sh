@@ -37,7 +37,8 @@ if ! has_brownie; then
   log "installed in $((SECONDS - start)) s"
 fi
 
-# 2. The compiler: the npm solc registered where py-solc-x (and so brownie) looks for solc 0.8.28.
+# 2. The compiler: the npm solc of this checkout (build/solcx), where py-solc-x (and so brownie) is
+#    pointed by SOLCX_BINARY_PATH; the temporary HOME below has no ~/.solcx of another checkout.
 if [[ ! -x .venv/bin/python || ! -x node_modules/.bin/ganache ]]; then
   echo "scripts/brownie.sh: run 'make setup' first (.venv and node_modules)" >&2
   exit 1

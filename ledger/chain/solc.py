@@ -1,7 +1,10 @@
 """Compile the contracts with the pinned solc, offline, and read the committed build artifacts.
 
-The compiler is the npm ``solc`` package (solcjs) behind ``scripts/solc-shim.js``, installed where
-py-solc-x looks for compilers, so that the same py-solc-x calls work with a native solc too. The
+The compiler is the npm ``solc`` package (solcjs) behind ``scripts/solc-shim.js``, installed as
+``solc-v0.8.28`` in this checkout's ``build/solcx`` (a folder laid out as py-solc-x's own, so that the
+same py-solc-x calls work with a native solc too, and brownie finds it through ``SOLCX_BINARY_PATH``).
+Never in ``~/.solcx``: that folder is shared by every checkout on the machine, and a wrapper there named
+whichever checkout ran ``make`` last (a stale clone's path was found in one). The
 artifacts under ``contracts/build/`` are committed and must be byte-for-byte what a fresh compile
 produces: settings are pinned and ``metadata.bytecodeHash`` is ``none`` for exactly that reason.
 """
@@ -21,6 +24,8 @@ import solcx
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIM_PATH = REPO_ROOT / "scripts" / "solc-shim.js"
 BUILD_DIR = REPO_ROOT / "contracts" / "build"
+#: This checkout's compiler folder (ignored by git, removed by `make clean`).
+SHIM_FOLDER = REPO_ROOT / "build" / "solcx"
 # Where imports that are not project paths (``@openzeppelin/contracts/...``) come from; the shim
 # resolves them in the same order.
 IMPORT_ROOTS = (REPO_ROOT, REPO_ROOT / "node_modules")
@@ -39,12 +44,12 @@ CONTRACTS: dict[str, str] = {"SaksiLedger": "contracts/SaksiLedger.sol"}
 
 
 def install_shim(install_folder: Path | None = None) -> Path:
-    """Install ``solc-v0.8.28`` (a wrapper around the shim) where py-solc-x finds compilers.
+    """Install ``solc-v0.8.28`` (a wrapper around this checkout's shim) in :data:`SHIM_FOLDER`.
 
     Idempotent. The file is written under a temporary name that does not start with ``solc-v``
     and renamed into place, because py-solc-x parses every ``solc-v*`` name in that folder as a version.
     """
-    folder = Path(install_folder) if install_folder else solcx.get_solcx_install_folder()
+    folder = Path(install_folder) if install_folder else SHIM_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"solc-v{SOLC_VERSION}"
     script = f'#!/bin/sh\nexec node "{SHIM_PATH}" "$@"\n'
@@ -57,10 +62,15 @@ def install_shim(install_folder: Path | None = None) -> Path:
     return target
 
 
+def compiler() -> Path:
+    """This checkout's pinned compiler, installed if needed (named explicitly: py-solc-x's own lookup
+    would prefer ``SOLCX_BINARY_PATH`` or ``~/.solcx``, which may hold another checkout's)."""
+    return install_shim()
+
+
 def compiler_version() -> str:
     """``X.Y.Z+commit.HASH`` of the pinned compiler, as recorded in artifacts."""
-    binary = solcx.install.get_executable(version=SOLC_VERSION)
-    return solcx.wrapper.get_version_str_from_solc_binary(binary)
+    return solcx.wrapper.get_version_str_from_solc_binary(compiler())
 
 
 def compile_standard_json(sources: Mapping[str, str], settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -70,7 +80,7 @@ def compile_standard_json(sources: Mapping[str, str], settings: Mapping[str, Any
         "sources": {name: {"content": text} for name, text in sources.items()},
         "settings": {**(settings or COMPILER_SETTINGS), "outputSelection": _OUTPUT_SELECTION},
     }
-    return solcx.compile_standard(compiler_input, solc_version=SOLC_VERSION)
+    return solcx.compile_standard(compiler_input, solc_binary=compiler())
 
 
 def resolve_source(unit_name: str) -> Path:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import solcx
 
@@ -69,3 +72,28 @@ def test_shim_refuses_unknown_options_the_way_solcx_understands() -> None:
     completed = subprocess.run(["node", str(solc.SHIM_PATH), "--combined-json", "abi"], capture_output=True, text=True)
     assert completed.returncode != 0
     assert completed.stderr.startswith("unrecognised option '--combined-json'")
+
+
+def test_the_compiler_is_this_checkouts_and_nothing_is_written_under_home(tmp_path) -> None:
+    """Two clones on one machine cannot break each other: ~/.solcx is shared, so neither uses it. Here
+    it holds a wrapper naming a clone that is gone, as was found on a machine; `make solc-shim` and a
+    compile in this checkout neither read nor touch it."""
+    home = tmp_path / "home"
+    stale = home / ".solcx" / "solc-v0.8.28"
+    stale.parent.mkdir(parents=True)
+    stale.write_text('#!/bin/sh\nexec node "/gone/saksi/scripts/solc-shim.js" "$@"\n')
+    stale.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "SOLCX_BINARY_PATH"} | {"HOME": str(home)}
+    # the shim's own recipe only (-o: not the installs it depends on, which would fill this HOME's caches)
+    make = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.installed", "solc-shim"]
+    subprocess.run(make, cwd=solc.REPO_ROOT, env=env, check=True, capture_output=True)
+    probe = "from ledger.chain import solc; print(solc.compiler()); print(solc.compiler_version())"
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    binary, version = completed.stdout.split()
+    assert Path(binary) == solc.SHIM_FOLDER / "solc-v0.8.28" and solc.SHIM_FOLDER.is_relative_to(solc.REPO_ROOT)
+    assert str(solc.SHIM_PATH) in Path(binary).read_text()
+    assert version.startswith("0.8.28+commit.")
+    assert [p.relative_to(home) for p in home.rglob("*")] == [Path(".solcx"), Path(".solcx/solc-v0.8.28")]
+    assert "/gone/saksi" in stale.read_text()
