@@ -115,7 +115,9 @@ def _populate(runtime: Runtime, keys: dict[str, bytes], seed: int, cases_per_off
         c for c in cases if c.agency.service == "sim" and c.steps and c.steps[-1].event_type != "document.issued"
     )
     complained = next(c for c in cases if c.ref in complaint_receipts)
-    for label, case in (("KTP-el selesai", finished), ("SIM dalam proses", ongoing), ("dengan pengaduan", complained)):
+    # the complaint is a case of its own (the next receipt): the case it concerns shows none of it
+    cases_shown = (("KTP-el selesai", finished), ("SIM dalam proses", ongoing), ("perkara yang diadukan", complained))
+    for label, case in cases_shown:
         receipts.append(
             {
                 "label": label,
@@ -127,7 +129,7 @@ def _populate(runtime: Runtime, keys: dict[str, bytes], seed: int, cases_per_off
     filed = complaint_receipts[complained.ref]
     receipts.append(
         {
-            "label": "pengaduan",
+            "label": "pengaduan atas perkara di atas",
             "agency": "Layanan Pengaduan",
             "caseRef": filed["caseRef"],
             "accessCode": filed["accessCode"],

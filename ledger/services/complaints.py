@@ -31,7 +31,7 @@ from ledger.core.commitment import (
     payload_digest,
 )
 from ledger.core.encoding import ZERO32, hex0x, keccak256, parse_hex
-from ledger.core.events import Domain, ServiceEvent, SignedEvent
+from ledger.core.events import SUMMARY_MAX, Domain, ServiceEvent, SignedEvent
 from ledger.core.signatures import address_of, normalize_signature, sign_digest
 from ledger.errors import AuthenticationFailed, Forbidden, InvalidField, NotFound, RetryLater, SaksiError
 from ledger.services.append import Appender, Receipt, Submission
@@ -39,6 +39,16 @@ from ledger.storage.schema import complaints, events, payloads
 from ledger.storage.sql import SqlStore
 
 CATEGORIES = ("general", "delay", "fee", "conduct", "data", "other")
+#: How a complaint's summary names its category: signed text a citizen reads, so words, not codes
+#: (the same words as the citizen page's form, web/src/i18n.js `category.*`).
+CATEGORY_NAMES = {
+    "general": "umum",
+    "delay": "keterlambatan",
+    "fee": "biaya atau pungutan",
+    "conduct": "perilaku petugas",
+    "data": "data salah",
+    "other": "lainnya",
+}
 INBOX_MAX_AGE_S = 300
 
 
@@ -84,6 +94,7 @@ class ComplaintsDesk:
             raise InvalidField("message", "must be 1-2000 characters")
         with self.store.read() as reader:
             timeline = reader.case_events(concerned)
+            names = {a["code"]: a["name"] for a in reader.agencies()} if timeline else {}
         if not timeline:
             raise NotFound("no case with this reference and access code")
         concerned_agency = timeline[0].event.agency
@@ -104,7 +115,7 @@ class ComplaintsDesk:
             case_seq=1,
             prev_event_hash=ZERO32,
             event_type="complaint.filed",
-            summary=f"Pengaduan diterima ({category}) tentang layanan {concerned_agency}",
+            summary=complaint_summary(category, names.get(concerned_agency) or concerned_agency),
             occurred_at=now_s,
             payload_digest=payload_digest(salt, payload),
         )
@@ -129,6 +140,13 @@ class ComplaintsDesk:
         if isinstance(outcome, SaksiError):
             raise outcome
         return ComplaintReceipt(complaint_ref, format_access_code(key), commitment, outcome)
+
+
+def complaint_summary(category: str, agency_name: str) -> str:
+    """The signed summary of a new complaint, in the registry's name of the agency it concerns.
+    (Complaints filed before this wording keep theirs: a summary is signed event data.)"""
+    text = f"Pengaduan diterima ({CATEGORY_NAMES[category]}) tentang layanan {agency_name}"
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
 
 
 def inbox_message(agency: str, timestamp: int) -> bytes:

@@ -92,3 +92,13 @@ def test_complaints_are_rate_limited(client):
     client.post("/v1/events", json=case.next_item())
     statuses = [_file(client, case, message=f"pesan {i}").status_code for i in range(6)]
     assert statuses[:3] == [201, 201, 201] and 429 in statuses
+
+
+def test_a_new_complaint_names_its_category_and_agency_in_words(client):
+    """The summary citizens read: "Pengaduan diterima (fee) tentang layanan dukcapil.jaksel" had a category
+    code and an agency code in Indonesian text; it names both as people do (the registry's agency name)."""
+    case = CaseBuilder(DUKCAPIL)
+    client.post("/v1/events", json=case.next_item())
+    receipt = _file(client, case, category="fee").json()
+    (filed,) = client.get(f"/v1/cases/{receipt['caseCommitment']}").json()["events"]
+    assert filed["summary"] == "Pengaduan diterima (biaya atau pungutan) tentang layanan Dukcapil Jakarta Selatan"

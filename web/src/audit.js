@@ -4,7 +4,7 @@
 
 import { horizontalBars, lineChart, stackedBars } from './charts.js';
 import { h, replace, request, setupLanguage, shortHex } from './dom.js';
-import { formatDate, formatDuration, formatNumber, locale, serviceLabel, t } from './i18n.js';
+import { formatDate, formatDuration, formatNumber, has, locale, serviceLabel, t } from './i18n.js';
 
 const POLL_SECONDS = 15;
 const MAX_SAMPLES = 240;
@@ -118,7 +118,9 @@ function renderCharts() {
 
   // time to completion per service
   const completion = Object.entries(stats.timeToCompletion ?? {}).sort();
-  const days2 = (v) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(Number(v));
+  // under a day, "0" days says nothing (complaints are often answered within hours): say how long
+  const days2 = (v) =>
+    Number(v) < 1 ? formatDuration(Math.round(Number(v) * 86_400)) : new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(Number(v));
   horizontalBars($('chart-completion'), {
     title: t('chart.completion'),
     seriesNames: [t('chart.median'), t('chart.p90')],
@@ -186,10 +188,15 @@ function renderCheckpoint() {
       fact(t('detail.root'), shortHex(String(cp.rootHash), 10)),
       a ? fact(t('detail.tx'), shortHex(String(a.txHash), 10)) : null,
       a ? fact(t('detail.block'), String(a.blockNumber), '') : null,
-      fact(t('checkpoint.status'), a ? String(a.status ?? '') : t('checkpoint.notAnchored'), ''),
+      fact(t('checkpoint.status'), a ? anchorStatus(a.status) : t('checkpoint.notAnchored'), ''),
     ),
     h('details', {}, h('summary', {}, t('details')), h('pre', { class: 'mono small' }, String(cp.checkpoint ?? ''))),
   );
+}
+
+/** An anchor's state in words (pending, mined, confirmed, dropped), a code only if a newer server sends one. */
+function anchorStatus(status) {
+  return has(`anchorStatus.${status}`) ? t(`anchorStatus.${status}`) : String(status ?? '');
 }
 
 function renderAudit() {

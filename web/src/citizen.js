@@ -9,7 +9,7 @@
 import QRCode from 'qrcode';
 
 import { h, replace, request, setupLanguage, shortHex } from './dom.js';
-import { eventLabel, formatDate, formatDuration, t } from './i18n.js';
+import { eventLabel, formatDate, formatDuration, has, t } from './i18n.js';
 import {
   caseCommitment,
   chainRootAt,
@@ -24,20 +24,27 @@ import {
 const CHECK_ORDER = ['commitment', 'signature', 'chain', 'leaf', 'inclusion', 'checkpoint', 'anchor'];
 const ICON = { ok: '✓', fail: '✗', warn: '!', pending: '…', skip: '–' };
 const CATEGORIES = ['general', 'delay', 'fee', 'conduct', 'data', 'other'];
+// A case whose newest events wait for an anchored checkpoint (a complaint just filed, say) is checked
+// again on its own, so that "partly verified" turns into "verified" without a reload.
+const RECHECK_MS = 10_000;
+const RECHECK_TRIES = 60;
 
 const state = {
   busy: false,
   lookupError: null, // {key, params}
   lookup: null, // {ref, code, commitment, info, timeline, bundleText, agencies, chain, result, error}
   complaint: { open: false, category: 'general', message: '', sending: false, error: null, receipt: null },
+  recheck: { timer: null, tries: 0 },
 };
 
 const $ = (id) => document.getElementById(id);
 
 // --- looking a case up ------------------------------------------------------------------------------
 
-async function lookup(refText, codeText) {
+async function lookup(refText, codeText, { quiet = false } = {}) {
   if (state.busy) return;
+  clearTimeout(state.recheck.timer);
+  if (!quiet) state.recheck.tries = 0;
   state.lookupError = null;
   let ref;
   let key;
@@ -52,10 +59,12 @@ async function lookup(refText, codeText) {
     return fail({ key: 'err.code' }, 'access-code');
   }
   state.busy = true;
-  state.lookup = null;
-  renderForm();
-  renderResult();
-  announce(t('form.checking'));
+  if (!quiet) {
+    state.lookup = null;
+    renderForm();
+    renderResult();
+    announce(t('form.checking'));
+  }
   try {
     const code = formatAccessCode(key);
     const commitment = await caseCommitment(key, ref);
@@ -66,7 +75,7 @@ async function lookup(refText, codeText) {
       request('/v1/agencies'),
     ]);
     const problem = httpProblem(timeline) ?? httpProblem(info) ?? httpProblem(agencies);
-    if (problem) return fail(problem, 'case-ref');
+    if (problem) return quiet ? retryLater() : fail(problem, 'case-ref');
     let bundle = null;
     let bundleText = null;
     let current = timeline;
@@ -83,7 +92,7 @@ async function lookup(refText, codeText) {
         }
       } else if (answer.status !== 404) {
         const p = httpProblem(answer);
-        if (p) return fail(p, 'case-ref');
+        if (p) return quiet ? retryLater() : fail(p, 'case-ref');
       }
     }
     const chain = await readChain(info.data, current.data.checkpoint);
@@ -102,13 +111,33 @@ async function lookup(refText, codeText) {
       error = err.message;
     }
     state.lookup = { ref, code, commitment: c, info: info.data, timeline: current.data, bundleText, chain, result, error };
-    state.complaint = { open: false, category: 'general', message: '', sending: false, error: null, receipt: null };
+    if (!quiet) state.complaint = { open: false, category: 'general', message: '', sending: false, error: null, receipt: null };
   } finally {
     state.busy = false;
   }
   renderForm();
-  renderResult({ focus: true });
+  if (!quiet || !state.complaint.open) renderResult({ focus: !quiet });
+  scheduleRecheck();
   return undefined;
+}
+
+/** A background check that could not reach the server keeps what is shown and tries again later. */
+function retryLater() {
+  state.busy = false;
+  scheduleRecheck();
+  return undefined;
+}
+
+/** Check the case again later while some of it waits for an anchored checkpoint. */
+function scheduleRecheck() {
+  const found = state.lookup;
+  const waiting = found?.result && ['inclusion', 'checkpoint', 'anchor'].some((id) => ['pending', 'warn'].includes(found.result.checks[id]?.status));
+  if (!waiting || state.recheck.tries >= RECHECK_TRIES) return;
+  state.recheck.tries += 1;
+  state.recheck.timer = setTimeout(() => {
+    if (state.lookup === found && !state.complaint.open) lookup(found.ref, found.code, { quiet: true });
+    else if (state.lookup === found) scheduleRecheck();
+  }, RECHECK_MS);
 }
 
 /** Whether a URL is served by the same origin as this page (the server's own chain window). */
@@ -176,7 +205,7 @@ function renderForm() {
   }
   for (const id of ['case-ref', 'access-code']) {
     const invalid =
-      (state.lookupError?.key === 'err.ref' && id === 'case-ref') || (state.lookupError?.key === 'err.code' && id === 'access-code');
+      (state.lookupError?.key === 'err.ref' && id === 'case-ref') || (['err.code', 'err.codeMissing'].includes(state.lookupError?.key) && id === 'access-code');
     $(id).setAttribute('aria-invalid', invalid ? 'true' : 'false');
     $(id).setAttribute('aria-describedby', invalid ? `lookup-error ${id}-hint` : `${id}-hint`);
   }
@@ -363,6 +392,10 @@ function renderChecks(found) {
 
 function technicalDetails(id, check, found, checkpoint) {
   const rows = [];
+  // the panel leads with what a citizen understands; how it was checked is here, for those who open it
+  if (check.status === 'ok' && has(`check.${id}.how`)) {
+    rows.push(tech(t('detail.how'), t(`check.${id}.how`, { ...check, rpc: found.chain?.rpc ?? '' })));
+  }
   if (id === 'commitment') rows.push(tech(t('detail.commitment'), found.commitment));
   if ((id === 'checkpoint' || id === 'inclusion' || id === 'anchor') && checkpoint) {
     rows.push(tech(t('detail.treeSize'), String(checkpoint.treeSize)), tech(t('detail.root'), toHex(checkpoint.rootHash)));
@@ -580,6 +613,11 @@ function fromFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   const ref = params.get('ref');
   const code = params.get('code');
+  if (ref && !code) {
+    $('case-ref').value = ref;
+    fail({ key: 'err.codeMissing' }, 'access-code');
+    return false;
+  }
   if (!ref || !code) return false;
   $('case-ref').value = ref;
   $('access-code').value = code;

@@ -15,7 +15,7 @@ const id = {
   'citizen.title': 'Periksa riwayat permohonan Anda',
   'citizen.intro': 'Masukkan nomor perkara dan kode akses yang tercetak pada tanda terima Anda, atau pindai kode QR-nya.',
   'citizen.privacy':
-    'Kode akses tidak pernah dikirim ke server. Peramban Anda menghitung tanda pengenal perkara dan memeriksa sendiri setiap tanda tangan dan bukti.',
+    'Saat Anda memeriksa perkara, kode akses tetap di perangkat ini: peramban Anda menghitung sendiri tanda pengenal perkara dan memeriksa setiap tanda tangan dan bukti. Hanya bila Anda mengajukan pengaduan, nomor perkara dan kode akses dikirim ke server (di dalam isi permintaan) untuk membuktikan bahwa Anda memegang perkara ini.',
   'form.ref': 'Nomor perkara',
   'form.refHint': 'Contoh: KTP-JKS-2026-000123',
   'form.code': 'Kode akses',
@@ -24,6 +24,7 @@ const id = {
   'form.checking': 'Memeriksa…',
   'err.ref': 'Nomor perkara tidak valid: gunakan huruf, angka dan tanda hubung (paling banyak 64).',
   'err.code': 'Kode akses tidak valid: periksa lagi ke-52 karakternya (A–Z dan 2–7).',
+  'err.codeMissing': 'Tautan ini memuat nomor perkara tanpa kode akses. Masukkan kode akses yang tercetak pada tanda terima Anda.',
   'err.notFound':
     'Perkara tidak ditemukan. Periksa nomor perkara dan kode akses: keduanya harus persis seperti pada tanda terima. Jika permohonan baru saja diajukan, coba lagi beberapa saat lagi.',
   'err.rate': 'Terlalu banyak permintaan. Coba lagi sebentar lagi.',
@@ -49,11 +50,12 @@ const id = {
   'checks.heading': 'Apa yang diperiksa peramban Anda',
   'check.commitment.title': 'Perkara Anda',
   'check.commitment.ok':
-    'Tanda pengenal perkara dihitung di peramban ini dari nomor perkara dan kode akses (HMAC-SHA256); server menyimpan {count} peristiwa dengan tanda pengenal itu.',
+    'Peramban ini menemukan perkara Anda dari nomor perkara dan kode akses tanpa mengirim kode akses; server menyimpan {count} langkah untuk perkara ini.',
+  'check.commitment.how': 'Tanda pengenal perkara = HMAC-SHA256(kode akses, nomor perkara), dihitung di peramban ini.',
   'check.commitment.fail': 'Server mengirim peristiwa milik perkara lain (langkah {steps}).',
   'check.signature.title': 'Tanda tangan instansi',
-  'check.signature.ok':
-    'Setiap peristiwa ({count}) ditandatangani dengan kunci yang terdaftar untuk instansinya. Dibandingkan dengan: daftar kunci instansi (/v1/agencies).',
+  'check.signature.ok': 'Setiap langkah ({count}) ditandatangani oleh instansinya sendiri, dengan kunci resmi yang terdaftar untuk instansi itu.',
+  'check.signature.how': 'Tanda tangan EIP-712 setiap peristiwa, dibandingkan dengan daftar kunci instansi (/v1/agencies).',
   'check.signature.fail': 'Tanda tangan tidak cocok dengan isi atau dengan kunci terdaftar:',
   'check.signature.warn': 'Tanda tangan utuh, tetapi kuncinya tidak dapat dikonfirmasi di sini:',
   'sig.content-changed':
@@ -67,17 +69,18 @@ const id = {
     'Langkah {caseSeq} ({eventId}): ditandatangani dengan kunci lama {agency} ({recovered}). Daftar hanya memuat kunci saat ini, jadi kunci lama tidak dapat dikonfirmasi di sini.',
   'sig.agency-revoked': 'Langkah {caseSeq} ({eventId}): instansi {agency} sudah dicabut dan kuncinya tidak lagi tercantum.',
   'check.chain.title': 'Urutan riwayat',
-  'check.chain.ok':
-    'Langkah 1 sampai {count} saling terhubung dengan hash: tidak ada langkah yang hilang, disisipkan atau ditukar. Dibandingkan dengan: langkah terakhir yang dilaporkan server.',
+  'check.chain.ok': 'Langkah 1 sampai {count} berurutan dan saling terkait: tidak ada langkah yang hilang, disisipkan atau ditukar.',
+  'check.chain.how': 'Setiap langkah memuat hash langkah sebelumnya; langkah terakhir dibandingkan dengan kepala perkara yang dilaporkan server.',
   'chain.missing': 'Langkah {caseSeq} hilang dari riwayat.',
   'chain.link': 'Langkah {caseSeq} ({eventId}) tidak terhubung ke langkah sebelumnya.',
   'chain.head': 'Langkah terakhir tidak cocok dengan kepala perkara yang dilaporkan server.',
   'check.leaf.title': 'Catatan di log',
-  'check.leaf.ok':
-    'Catatan log (leaf) setiap peristiwa dihitung ulang dari isi, tanda tangan dan waktu diterimanya. Dibandingkan dengan: catatan yang disimpan di log Saksi.',
+  'check.leaf.ok': 'Setiap langkah tercatat di log Saksi persis seperti yang ditandatangani, beserta waktu diterimanya.',
+  'check.leaf.how': 'Catatan log (leaf) dihitung ulang dari isi, tanda tangan dan waktu diterima, lalu dibandingkan dengan yang disimpan di log.',
   'check.leaf.fail': 'Catatan log tidak cocok dengan isi untuk langkah {steps}.',
   'check.inclusion.title': 'Bukti inklusi',
-  'check.inclusion.ok': 'Bukti Merkle setiap peristiwa mengarah ke akar checkpoint. Dibandingkan dengan: akar checkpoint (ukuran log {treeSize}).',
+  'check.inclusion.ok': 'Setiap langkah terbukti termasuk dalam log publik Saksi, yang sama bagi semua orang.',
+  'check.inclusion.how': 'Bukti Merkle setiap peristiwa mengarah ke akar checkpoint (ukuran log {treeSize}).',
   'check.inclusion.warn':
     '{covered} peristiwa terbukti ada dalam checkpoint (ukuran log {treeSize}). {pending} peristiwa terbaru belum masuk checkpoint yang terkunci; periksa lagi nanti.',
   'check.inclusion.pending': 'Peristiwa ini belum masuk checkpoint yang terkunci di blockchain. Biasanya hanya beberapa menit; periksa lagi nanti.',
@@ -86,7 +89,8 @@ const id = {
   'incl.no-proof': 'Langkah {caseSeq} ({eventId}): server tidak memberikan bukti.',
   'incl.two-versions': 'Langkah {caseSeq} ({eventId}): server memberikan dua versi berbeda dari peristiwa ini.',
   'check.checkpoint.title': 'Checkpoint',
-  'check.checkpoint.ok': 'Checkpoint (ukuran log {treeSize}) sah dan menyebut chain dan kontrak Saksi ini: {origin}.',
+  'check.checkpoint.ok': 'Ringkasan log (checkpoint) sah dan milik layanan Saksi ini.',
+  'check.checkpoint.how': 'Checkpoint ukuran log {treeSize}, origin {origin}.',
   'check.checkpoint.pending': 'Belum ada checkpoint yang terkunci.',
   'cp.origin': 'Checkpoint menyebut {origin}, bukan {expectedOrigin}.',
   'cp.two-checkpoints': 'Server memberikan dua checkpoint yang berbeda.',
@@ -94,9 +98,10 @@ const id = {
   'cp.malformed': 'Checkpoint atau bundel rusak: {detail}',
   'check.anchor.title': 'Blockchain',
   'check.anchor.ok':
-    'Peramban ini membaca sendiri akar checkpoint dari kontrak di blockchain (rootAt({treeSize}) melalui {rpc}) dan hasilnya cocok.',
+    'Peramban ini memastikan sendiri di blockchain ({rpc}) bahwa ringkasan log itu terkunci di sana: riwayat ini tidak dapat diubah lagi tanpa ketahuan.',
   'check.anchor.okSelf':
-    'Akar checkpoint cocok dengan kontrak rootAt({treeSize}) di blockchain bawaan server ini ({rpc}). Blockchain bawaan hanya untuk uji coba: pemeriksaan ini tidak lebih independen daripada server itu sendiri. Pada penerapan nyata, peramban membaca blockchain publik secara langsung.',
+    'Ringkasan log cocok dengan blockchain bawaan server ini ({rpc}). Blockchain bawaan hanya untuk uji coba: pemeriksaan ini tidak lebih independen daripada server itu sendiri. Pada penerapan nyata, peramban membaca blockchain publik secara langsung.',
+  'check.anchor.how': 'Kontrak rootAt({treeSize}) dibaca melalui {rpc} dan dibandingkan dengan akar checkpoint.',
   'check.anchor.skip':
     'Server ini tidak menyediakan alamat RPC publik, jadi peramban tidak membaca blockchain sendiri. Menurut server, checkpoint dikunci dalam transaksi {txHash} (blok {blockNumber}, chain {chainId}). Periksa transaksi itu di penjelajah blok, atau unduh bundel bukti dan jalankan “saksi verify --rpc URL”.',
   'check.anchor.skipNoTx': 'Server ini tidak menyediakan alamat RPC publik, jadi peramban tidak membaca blockchain sendiri.',
@@ -133,6 +138,7 @@ const id = {
   'detail.treeSize': 'Ukuran log',
   'detail.tx': 'Transaksi',
   'detail.block': 'Blok',
+  'detail.how': 'Cara pemeriksaan',
 
   'actions.heading': 'Simpan dan tindak lanjuti',
   'actions.download': 'Unduh bundel bukti (JSON)',
@@ -225,6 +231,10 @@ const id = {
   'checkpoint.none': 'Belum ada checkpoint.',
   'checkpoint.status': 'Status',
   'checkpoint.notAnchored': 'belum terkunci',
+  'anchorStatus.pending': 'menunggu ditambang',
+  'anchorStatus.mined': 'ditambang, menunggu konfirmasi',
+  'anchorStatus.confirmed': 'terkunci di blockchain',
+  'anchorStatus.dropped': 'transaksi hilang, dikirim ulang',
   'auditResult.heading': 'Hasil audit terakhir',
   'auditResult.notRun': 'Belum dijalankan.',
   'auditResult.hint': 'Jalankan “saksi audit --data-dir DIR” untuk menghitung ulang seluruh log dan membandingkannya dengan blockchain.',
@@ -258,6 +268,8 @@ const id = {
   'event.complaint.resolved': 'Pengaduan selesai',
   'event.case.closed': 'Perkara ditutup',
   'event.erasure.payload': 'Data pribadi dihapus (UU PDP)',
+  'event.erasure.personal_data': 'Data pribadi dihapus (UU PDP)',
+  'event.other': 'Langkah lain: {what}',
 };
 
 const en = {
@@ -272,7 +284,7 @@ const en = {
   'citizen.title': 'Check the history of your application',
   'citizen.intro': 'Enter the case reference and access code printed on your receipt, or scan its QR code.',
   'citizen.privacy':
-    'Your access code never leaves this device. Your browser computes the case identifier and checks every signature and proof itself.',
+    'When you check a case, your access code stays on this device: your browser computes the case identifier and checks every signature and proof itself. Only if you file a complaint are the case reference and access code sent to the server (in the request body), to prove that you hold the case.',
   'form.ref': 'Case reference',
   'form.refHint': 'For example: KTP-JKS-2026-000123',
   'form.code': 'Access code',
@@ -281,6 +293,7 @@ const en = {
   'form.checking': 'Checking…',
   'err.ref': 'Invalid case reference: use letters, digits and dashes (at most 64).',
   'err.code': 'Invalid access code: check its 52 characters again (A–Z and 2–7).',
+  'err.codeMissing': 'This link has the case reference but no access code. Enter the access code printed on your receipt.',
   'err.notFound':
     'No case found. Check the reference and the access code: both must be exactly as on the receipt. If the application was just made, try again in a moment.',
   'err.rate': 'Too many requests. Please try again shortly.',
@@ -304,12 +317,12 @@ const en = {
 
   'checks.heading': 'What your browser checked',
   'check.commitment.title': 'Your case',
-  'check.commitment.ok':
-    'The case identifier was computed in this browser from the reference and access code (HMAC-SHA256); the server holds {count} events under it.',
+  'check.commitment.ok': 'This browser found your case from its reference and access code without sending the code; the server holds {count} steps for it.',
+  'check.commitment.how': 'Case identifier = HMAC-SHA256(access code, case reference), computed in this browser.',
   'check.commitment.fail': 'The server sent events of another case (step {steps}).',
   'check.signature.title': 'Agency signatures',
-  'check.signature.ok':
-    'Every event ({count}) was signed with the key registered for its agency. Compared with: the agency key registry (/v1/agencies).',
+  'check.signature.ok': 'Every step ({count}) was signed by its own agency, with the official key registered for that agency.',
+  'check.signature.how': 'The EIP-712 signature of every event, compared with the agency key registry (/v1/agencies).',
   'check.signature.fail': 'Signatures do not match the content or the registered keys:',
   'check.signature.warn': 'The signatures are intact, but their keys cannot be confirmed here:',
   'sig.content-changed':
@@ -323,17 +336,18 @@ const en = {
     'Step {caseSeq} ({eventId}): signed with an earlier key of {agency} ({recovered}). The registry lists only the current key, so the earlier one cannot be confirmed here.',
   'sig.agency-revoked': 'Step {caseSeq} ({eventId}): agency {agency} has been revoked and its key is no longer listed.',
   'check.chain.title': 'Order of the history',
-  'check.chain.ok':
-    'Steps 1 to {count} are linked by hashes: no step is missing, inserted or swapped. Compared with: the latest step the server reports.',
+  'check.chain.ok': 'Steps 1 to {count} are in order and linked together: none is missing, inserted or swapped.',
+  'check.chain.how': 'Each step holds the hash of the one before it; the last step is compared with the case head the server reports.',
   'chain.missing': 'Step {caseSeq} is missing from the history.',
   'chain.link': 'Step {caseSeq} ({eventId}) does not link to the step before it.',
   'chain.head': 'The last step does not match the case head the server reports.',
   'check.leaf.title': 'Log records',
-  'check.leaf.ok':
-    'The log record (leaf) of every event was recomputed from its content, signature and time of receipt. Compared with: the records kept in the Saksi log.',
+  'check.leaf.ok': 'Every step is recorded in the Saksi log exactly as it was signed, with the time it was received.',
+  'check.leaf.how': 'The log record (leaf) was recomputed from the content, signature and time of receipt, and compared with the one kept in the log.',
   'check.leaf.fail': 'The log record does not match the content for step {steps}.',
   'check.inclusion.title': 'Inclusion proofs',
-  'check.inclusion.ok': "Each event's Merkle proof leads to the checkpoint root. Compared with: the checkpoint root (log size {treeSize}).",
+  'check.inclusion.ok': 'Every step is proven to be part of the public Saksi log, which is the same for everyone.',
+  'check.inclusion.how': "Each event's Merkle proof leads to the checkpoint root (log size {treeSize}).",
   'check.inclusion.warn':
     '{covered} events are proven to be in the checkpoint (log size {treeSize}). {pending} newer events are not in an anchored checkpoint yet; check again later.',
   'check.inclusion.pending': 'These events are not in a checkpoint anchored on the blockchain yet. This usually takes a few minutes; check again later.',
@@ -342,7 +356,8 @@ const en = {
   'incl.no-proof': 'Step {caseSeq} ({eventId}): the server gave no proof.',
   'incl.two-versions': 'Step {caseSeq} ({eventId}): the server gave two different versions of this event.',
   'check.checkpoint.title': 'Checkpoint',
-  'check.checkpoint.ok': 'The checkpoint (log size {treeSize}) is well formed and names this Saksi chain and contract: {origin}.',
+  'check.checkpoint.ok': 'The log summary (checkpoint) is valid and belongs to this Saksi service.',
+  'check.checkpoint.how': 'Checkpoint of log size {treeSize}, origin {origin}.',
   'check.checkpoint.pending': 'No anchored checkpoint yet.',
   'cp.origin': 'The checkpoint names {origin}, not {expectedOrigin}.',
   'cp.two-checkpoints': 'The server gave two different checkpoints.',
@@ -350,9 +365,10 @@ const en = {
   'cp.malformed': 'The checkpoint or bundle is malformed: {detail}',
   'check.anchor.title': 'Blockchain',
   'check.anchor.ok':
-    'This browser read the checkpoint root itself from the contract on the blockchain (rootAt({treeSize}) via {rpc}) and it matches.',
+    'This browser made sure itself, on the blockchain ({rpc}), that the log summary is locked there: this history cannot be changed any more without it showing.',
   'check.anchor.okSelf':
-    'The checkpoint root matches the contract’s rootAt({treeSize}) on this server’s own embedded chain ({rpc}). An embedded chain is for trying Saksi out: this check is no more independent than the server itself. In a real deployment the browser reads a public chain directly.',
+    'The log summary matches this server’s own embedded chain ({rpc}). An embedded chain is for trying Saksi out: this check is no more independent than the server itself. In a real deployment the browser reads a public chain directly.',
+  'check.anchor.how': 'The contract’s rootAt({treeSize}) was read via {rpc} and compared with the checkpoint root.',
   'check.anchor.skip':
     'This server offers no public RPC address, so the browser did not read the blockchain itself. According to the server, the checkpoint was anchored in transaction {txHash} (block {blockNumber}, chain {chainId}). Look that transaction up in a block explorer, or download the proof bundle and run “saksi verify --rpc URL”.',
   'check.anchor.skipNoTx': 'This server offers no public RPC address, so the browser did not read the blockchain itself.',
@@ -389,6 +405,7 @@ const en = {
   'detail.treeSize': 'Log size',
   'detail.tx': 'Transaction',
   'detail.block': 'Block',
+  'detail.how': 'How it was checked',
 
   'actions.heading': 'Keep and follow up',
   'actions.download': 'Download the proof bundle (JSON)',
@@ -481,6 +498,10 @@ const en = {
   'checkpoint.none': 'No checkpoint yet.',
   'checkpoint.status': 'Status',
   'checkpoint.notAnchored': 'not anchored yet',
+  'anchorStatus.pending': 'waiting to be mined',
+  'anchorStatus.mined': 'mined, waiting for confirmations',
+  'anchorStatus.confirmed': 'locked on the blockchain',
+  'anchorStatus.dropped': 'transaction lost, being resent',
   'auditResult.heading': 'Latest audit result',
   'auditResult.notRun': 'Not run yet.',
   'auditResult.hint': 'Run “saksi audit --data-dir DIR” to recompute the whole log and compare it with the blockchain.',
@@ -514,6 +535,8 @@ const en = {
   'event.complaint.resolved': 'Complaint resolved',
   'event.case.closed': 'Case closed',
   'event.erasure.payload': 'Personal data erased (PDP law)',
+  'event.erasure.personal_data': 'Personal data erased (PDP law)',
+  'event.other': 'Other step: {what}',
 };
 
 export const DICTIONARY = { id, en };
@@ -559,7 +582,13 @@ export function t(key, params = {}) {
   return template.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
-export const eventLabel = (eventType) => (has(`event.${eventType}`) ? t(`event.${eventType}`) : eventType);
+/** An event type in words: its label, or for a type this page does not know (an agency's own), its
+ *  words spelled out ("permit.stamp_renewed" → "Other step: permit, stamp renewed"), never the raw code. */
+export function eventLabel(eventType) {
+  if (has(`event.${eventType}`)) return t(`event.${eventType}`);
+  const what = String(eventType).split('.').map((part) => part.replaceAll('_', ' ')).join(', ');
+  return t('event.other', { what });
+}
 export const serviceLabel = (service) => (has(`service.${service}`) ? t(`service.${service}`) : service);
 
 /** "2 hari 3 jam" / "2 d 3 h": the two largest units. */
