@@ -154,11 +154,17 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
         verified = _saksi(env, "verify", str(bundle_path), "--rpc", anvil.url, "--json")
         report = json.loads(verified.stdout)
         assert report["ok"] and any(step.startswith("6.") for step in report["checked"])
+        assert report["chain"]["independent"] and any(step.startswith("7.") for step in report["checked"])
+        # without --rpc, the chain the data directory's config names (and its deployment block)
+        from_config = json.loads(_saksi(env, "verify", str(bundle_path), "--data-dir", str(data), "--json").stdout)
+        assert from_config["checked"] == report["checked"] and from_config["chain"]["rpc"] == anvil.url
 
         witness = _saksi(
             env, "monitor", "--api", api, "--rpc", anvil.url, "--once", "--json", "--state", str(tmp_path / "w.json")
         )
         assert json.loads(witness.stdout)["alerts"] == [] and json.loads(witness.stdout)["treeSize"] == 14
+        witness = _saksi(env, "monitor", "--api", api, "--data-dir", str(data), "--once", "--state", str(tmp_path / "w2.json"))  # fmt: skip
+        assert "consistent with the chain" in witness.stdout
         audit = _saksi(env, "audit", "--data-dir", str(data), "--json", check=False)
         assert audit.returncode == 0, audit.stdout + audit.stderr
         assert json.loads(audit.stdout)["clean"] and json.loads(audit.stdout)["anchorsChecked"] >= 1
