@@ -50,6 +50,19 @@ _DATA = re.compile(r"0x([0-9a-f]{2})*")
 _TOPIC = re.compile(r"0x[0-9a-f]{64}")
 
 ChainRequest = Callable[[str, list[Any]], Any]
+#: Every method the window answers (each has a `ChainWindow._<method>`); anything else is -32601.
+SERVED = frozenset(
+    {
+        "web3_clientVersion",
+        "eth_chainId",
+        "eth_blockNumber",
+        "eth_getCode",
+        "eth_call",
+        "eth_getLogs",
+        "eth_getBlockByNumber",
+        "eth_getTransactionReceipt",
+    }
+)
 
 
 class WindowRefused(Exception):
@@ -114,7 +127,7 @@ class ChainWindow:
 
     def answer(self, method: str, params: Any) -> Any:
         """The result of one request, or WindowRefused / NodeError (the node's own error)."""
-        handler = getattr(self, "_" + method, None) if method.replace("_", "").isalnum() else None
+        handler = getattr(self, "_" + method) if method in SERVED else None
         if handler is None:
             raise WindowRefused(
                 -32601,
