@@ -18,6 +18,7 @@ CASE_KEY_SIZE = 32
 SALT_SIZE = 16
 CASE_REF_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,62}[A-Z0-9])?")
 _ACCESS_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+ACCESS_CODE_LENGTH = 53  # 52 base32 characters of the key and one check character
 
 
 def normalize_case_ref(value: Any) -> str:
@@ -41,24 +42,49 @@ def case_commitment(case_key: bytes, case_ref: str) -> bytes:
     return hmac.new(case_key, CASE_COMMITMENT_PREFIX + ref.encode("ascii"), hashlib.sha256).digest()
 
 
+def access_code_check(symbols: str) -> str:
+    """The check character of an access code: Luhn mod 32 over the base32 symbols.
+
+    It catches every single mistyped character and almost every swap of two neighbours, so
+    that a typo is told as "check the code" rather than as "no case found"."""
+    total, factor = 0, 2
+    for char in reversed(symbols):
+        addend = factor * _ACCESS_CODE_ALPHABET.index(char)
+        total += addend // 32 + addend % 32
+        factor = 3 - factor
+    return _ACCESS_CODE_ALPHABET[(32 - total % 32) % 32]
+
+
 def format_access_code(case_key: bytes) -> str:
-    """The case key as printed: RFC 4648 base32, no padding, groups of four joined by '-'."""
+    """The case key as printed: RFC 4648 base32 (no padding) and a check character, groups of four."""
     if len(case_key) != CASE_KEY_SIZE:
         raise InvalidField("caseKey", f"must be {CASE_KEY_SIZE} bytes")
     text = base64.b32encode(case_key).decode("ascii").rstrip("=")
+    text += access_code_check(text)
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def parse_access_code(value: Any) -> bytes:
-    """Accepts what a person types: any case, dashes and spaces ignored."""
+    """Accepts what a person types: any case, dashes and spaces ignored.
+
+    53 characters are the current form (key and check character); the 52 characters of codes
+    printed before the check character existed are still accepted, without that check."""
     if not isinstance(value, str):
         raise InvalidField("accessCode", "must be a string")
     text = re.sub(r"[\s-]", "", value).upper()
-    if len(text) != 52 or any(c not in _ACCESS_CODE_ALPHABET for c in text):
-        raise InvalidField("accessCode", "must be 52 base32 characters (A-Z, 2-7)")
+    if len(text) not in (ACCESS_CODE_LENGTH, ACCESS_CODE_LENGTH - 1) or any(
+        c not in _ACCESS_CODE_ALPHABET for c in text
+    ):
+        raise InvalidField(
+            "accessCode", f"must be {ACCESS_CODE_LENGTH} characters of A-Z and 2-7 (dashes and spaces are ignored)"
+        )
+    if len(text) == ACCESS_CODE_LENGTH:
+        text, check = text[:-1], text[-1]
+        if access_code_check(text) != check:
+            raise InvalidField("accessCode", "check the code: a character is mistyped (the check character differs)")
     key = base64.b32decode(text + "====")
-    if format_access_code(key).replace("-", "") != text:
-        raise InvalidField("accessCode", "has non-zero padding bits")
+    if base64.b32encode(key).decode("ascii").rstrip("=") != text:
+        raise InvalidField("accessCode", "check the code: its last key character must be A or Q (padding bits)")
     return key
 
 

@@ -62,20 +62,55 @@ def test_case_key_must_be_32_bytes() -> None:
 
 
 @PROPERTY
-@given(case_keys, st.sampled_from(["as printed", "lower", "spaces", "bare", "padded"]))
+@given(case_keys, st.sampled_from(["as printed", "lower", "spaces", "bare", "padded", "old"]))
 def test_access_code_round_trip(key: bytes, typing: str) -> None:
     code = format_access_code(key)
     groups = code.split("-")
-    assert len(code.replace("-", "")) == 52 and all(len(g) == 4 for g in groups)
-    assert base64.b32decode(code.replace("-", "") + "====") == key
+    assert len(code.replace("-", "")) == 53 and [len(g) for g in groups] == [4] * 13 + [1]
+    assert base64.b32decode(code.replace("-", "")[:52] + "====") == key
     typed = {
         "as printed": code,
         "lower": code.lower(),
         "spaces": " ".join(groups),
         "bare": "".join(groups),
         "padded": f"\n {code} \t",
+        "old": code[:-2],  # printed before the check character: still accepted
     }[typing]
     assert parse_access_code(typed) == key
+
+
+def _luhn_mod_32(symbols: str) -> str:
+    """Luhn mod N (N = 32) written out again from its textbook definition."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    total = 0
+    for position, char in enumerate(reversed(symbols)):
+        addend = alphabet.index(char) * (2 if position % 2 == 0 else 1)
+        total += addend // 32 + addend % 32
+    return alphabet[(32 - total % 32) % 32]
+
+
+@PROPERTY
+@given(case_keys, st.integers(0, 51), st.integers(1, 31))
+def test_one_mistyped_character_is_told_as_such(key: bytes, position: int, shift: int) -> None:
+    """Every single substitution is caught by the check character, and said to be a typo."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    bare = format_access_code(key).replace("-", "")
+    assert bare[-1] == _luhn_mod_32(bare[:-1])
+    typo = bare[:position] + alphabet[(alphabet.index(bare[position]) + shift) % 32] + bare[position + 1 :]
+    with pytest.raises(InvalidField, match="check the code") as raised:
+        parse_access_code(typo)
+    assert raised.value.field == "accessCode"
+
+
+@PROPERTY
+@given(case_keys, st.integers(0, 51))
+def test_swapped_neighbours_are_caught(key: bytes, position: int) -> None:
+    bare = format_access_code(key).replace("-", "")
+    swapped = bare[:position] + bare[position + 1] + bare[position] + bare[position + 2 :]
+    if swapped == bare or {bare[position], bare[position + 1]} == {"A", "7"}:  # Luhn mod N misses 0 <-> N - 1
+        return
+    with pytest.raises(InvalidField, match="check the code"):
+        parse_access_code(swapped)
 
 
 @pytest.mark.parametrize(
@@ -83,11 +118,12 @@ def test_access_code_round_trip(key: bytes, typing: str) -> None:
     [
         "",
         "A" * 51,
-        "A" * 53,
+        "A" * 54,
         "1" + "A" * 51,  # 0, 1, 8 and 9 are not RFC 4648 base32
         "A" * 51 + "8",
         "A" * 51 + "B",  # 260 bits for 256: the last 4 must be zero
         "A" * 52 + "====",
+        "A" * 52 + "B",  # the check character of 52 A is A
         None,
     ],
 )

@@ -48,8 +48,8 @@ async function lookup(refText, codeText) {
   }
   try {
     key = parseAccessCode(codeText);
-  } catch {
-    return fail({ key: 'err.code' }, 'access-code');
+  } catch (error) {
+    return fail({ key: error.reason === 'check' ? 'err.codeCheck' : 'err.code' }, 'access-code');
   }
   state.busy = true;
   state.lookup = null;
@@ -176,7 +176,7 @@ function renderForm() {
   }
   for (const id of ['case-ref', 'access-code']) {
     const invalid =
-      (state.lookupError?.key === 'err.ref' && id === 'case-ref') || (state.lookupError?.key === 'err.code' && id === 'access-code');
+      (state.lookupError?.key === 'err.ref' && id === 'case-ref') || (['err.code', 'err.codeCheck'].includes(state.lookupError?.key) && id === 'access-code');
     $(id).setAttribute('aria-invalid', invalid ? 'true' : 'false');
     $(id).setAttribute('aria-describedby', invalid ? `lookup-error ${id}-hint` : `${id}-hint`);
   }
