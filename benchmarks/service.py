@@ -548,7 +548,7 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
     bytes are a placeholder, reads never recover them) with tree nodes and case heads. Returns a sample of
     case commitments (0x hex) and the seconds it took."""
     from ledger.core import merkle
-    from ledger.core.commitment import case_commitment
+    from ledger.core.commitment import case_commitment, derive_event_id
     from ledger.core.encoding import ZERO32, hex0x
     from ledger.core.events import ServiceEvent, leaf_bytes
     from ledger.core.merkle import CompactRange
@@ -569,7 +569,9 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
     chunk = 10_000
     for first in range(0, cases, chunk):
         count = min(chunk, cases - first)
-        commitments = [case_commitment(rng.randbytes(32), f"KTP-BLK-2026-{n:07d}") for n in range(first, first + count)]
+        refs = [f"KTP-BLK-2026-{n:07d}" for n in range(first, first + count)]
+        keys = [rng.randbytes(32) for _ in refs]
+        commitments = [case_commitment(key, ref) for key, ref in zip(keys, refs, strict=True)]
         heads = [ZERO32] * count
         rows, new_heads = [], []
         with store.write() as tx:
@@ -579,7 +581,9 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
             for step, (event_type, summary) in enumerate(STEPS):
                 for i, commitment in enumerate(commitments):
                     event = ServiceEvent(
-                        event_id=f"KTP-BLK-2026-{first + i:07d}-{step + 1}",
+                        event_id=derive_event_id(
+                            keys[i], refs[i], step + 1, heads[i], event_type, summary, OCCURRED_AT + step * 86_400
+                        ),
                         agency=AGENCY,
                         case_commitment=commitment,
                         case_seq=step + 1,

@@ -7,7 +7,9 @@
     receipts = client.submit([item])
 
 Building is deterministic for a given salt, so a resubmission after a time-out is
-byte-identical and the ledger answers it with the original receipt.
+byte-identical and the ledger answers it with the original receipt. Event ids are
+derived from the case key (docs/FORMATS.md §7.6), never from the case reference,
+which anyone may know.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from typing import Any
 
 import httpx
 
-from ledger.core.commitment import CASE_KEY_SIZE, SALT_SIZE, case_commitment, format_access_code, payload_digest
+from ledger.core.commitment import (
+    CASE_KEY_SIZE,
+    SALT_SIZE,
+    case_commitment,
+    derive_event_id,
+    format_access_code,
+    payload_digest,
+)
 from ledger.core.encoding import ZERO32, hex0x, parse_hex
 from ledger.core.events import Domain, ServiceEvent
 from ledger.core.signatures import address_of_key, sign_digest
@@ -36,6 +45,7 @@ from ledger.errors import (
     StaleCaseHead,
     TooLarge,
 )
+from ledger.services.signed_requests import sign_agency_request
 
 _ERROR_BY_KIND: dict[str, type[SaksiError]] = {
     "duplicate-event": DuplicateEvent,
@@ -141,16 +151,18 @@ class AgencyClient:
         seq = case.seq + 1
         if payload is not None and salt is None:
             salt = os.urandom(SALT_SIZE)
+        occurred = occurred_at if occurred_at is not None else int(time.time())
         event = ServiceEvent.from_json(
             {
-                "eventId": event_id or f"{case.ref}-{seq}",
+                "eventId": event_id
+                or derive_event_id(case.key, case.ref, seq, case.head, event_type, summary, occurred),
                 "agency": self.agency,
                 "caseCommitment": hex0x(case.commitment),
                 "caseSeq": seq,
                 "prevEventHash": hex0x(case.head),
                 "eventType": event_type,
                 "summary": summary,
-                "occurredAt": occurred_at if occurred_at is not None else int(time.time()),
+                "occurredAt": occurred,
                 "payloadDigest": hex0x(payload_digest(salt, payload) if payload is not None else ZERO32),
             }
         )
@@ -200,7 +212,11 @@ class AgencyClient:
         return answer
 
     def receipt(self, event_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/v1/events/{self.agency}/{event_id}")
+        """One of this agency's events as the ledger holds it (a request signed by its key)."""
+        timestamp = int(time.time())
+        signature = sign_agency_request("events", self.agency, timestamp, self.private_key)
+        headers = {"X-Saksi-Timestamp": str(timestamp), "X-Saksi-Signature": signature}
+        return self._request("GET", f"/v1/events/{self.agency}/{event_id}", headers=headers)
 
     def _request(self, method: str, path: str, allow: Iterable[int] = (), **kwargs: Any) -> Any:
         delay = 0.2

@@ -19,6 +19,7 @@ SALT_SIZE = 16
 CASE_REF_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,62}[A-Z0-9])?")
 _ACCESS_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 ACCESS_CODE_LENGTH = 53  # 52 base32 characters of the key and one check character
+EVENT_ID_PREFIX = b"saksi/event-id/v1:"
 
 
 def normalize_case_ref(value: Any) -> str:
@@ -86,6 +87,39 @@ def parse_access_code(value: Any) -> bytes:
     if base64.b32encode(key).decode("ascii").rstrip("=") != text:
         raise InvalidField("accessCode", "check the code: its last key character must be A or Q (padding bits)")
     return key
+
+
+def derive_event_id(
+    case_key: bytes,
+    case_ref: str,
+    case_seq: int,
+    prev_event_hash: bytes,
+    event_type: str,
+    summary: str,
+    occurred_at: int,
+) -> str:
+    """An eventId that only the case key's holder can link to the case (docs/FORMATS.md §7.6).
+
+    "ev-" and 26 base32 characters (130 bits) of HMAC-SHA256 under the case key over the
+    reference, the event's place in the chain and its visible content. The same event built
+    again gives the same id, so a resubmission is answered from the idempotency key; the
+    payload's digest is left out, since its salt is fresh each time it is built."""
+    if len(case_key) != CASE_KEY_SIZE:
+        raise InvalidField("caseKey", f"must be {CASE_KEY_SIZE} bytes")
+    if len(prev_event_hash) != 32:
+        raise InvalidField("prevEventHash", "must be 32 bytes")
+    message = (
+        EVENT_ID_PREFIX
+        + normalize_case_ref(case_ref).encode("ascii")
+        + b"\x00"
+        + case_seq.to_bytes(4, "big")
+        + prev_event_hash
+        + occurred_at.to_bytes(8, "big")
+        + hashlib.sha256(event_type.encode("utf-8")).digest()
+        + hashlib.sha256(summary.encode("utf-8")).digest()
+    )
+    digest = hmac.new(case_key, message, hashlib.sha256).digest()
+    return "ev-" + base64.b32encode(digest).decode("ascii")[:26].lower()
 
 
 def _refuse_unsafe_integral_doubles(value: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import orjson
 import pytest
 
@@ -125,3 +127,30 @@ def test_lawful_erasure_through_the_client(tmp_path, api_url, ledger):
         assert reader.payload(0) is None
     report = Auditor(ledger.store, ledger.domain, ledger.clock_ms, workers=1, max_unanchored_lag_s=1e9).run()
     assert report.clean and report.lawful_erasures == 1
+
+
+def test_event_ids_do_not_name_the_case(tmp_path, api_url, ledger, clock):
+    """16.4: an eventId built by the client is an HMAC under the case key, never `<caseRef>-<seq>`, and the
+    agency reads its event back with a signed request (the route is not public)."""
+    from sqlalchemy import select
+
+    from ledger.core.commitment import derive_event_id
+    from ledger.storage.schema import events
+
+    source = tmp_path / "events.jsonl"
+    states = _write_events(source, cases=3, steps=2)
+    client = AgencyClient(api_url, DUKCAPIL.code, DUKCAPIL.key)
+    assert submit_file(client, source).created == 6
+    with ledger.store.read() as reader:
+        ids = [r.event_id for r in reader.conn.execute(select(events.c.event_id).order_by(events.c.leaf_index))]
+    assert all(event_id.startswith("ev-") and len(event_id) == 29 for event_id in ids)
+    for case in states:
+        digits = case.ref.rsplit("-", 1)[-1]
+        assert not any(case.ref in event_id or digits in event_id for event_id in ids)
+    first = states[0]
+    assert ids[0] == derive_event_id(
+        first.key, first.ref, 1, bytes(32), "application.submitted", "Langkah 1", 1_763_000_000
+    )
+    clock.now_ms = int(time.time() * 1000)  # the signed request carries the client's wall clock
+    got = client.receipt(ids[0])
+    assert got["eventId"] == ids[0] and got["caseCommitment"] == "0x" + first.commitment.hex()

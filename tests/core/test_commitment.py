@@ -16,6 +16,7 @@ from ledger.core.commitment import (
     canonical_json,
     case_commitment,
     check_payload,
+    derive_event_id,
     format_access_code,
     normalize_case_ref,
     parse_access_code,
@@ -131,6 +132,31 @@ def test_bad_access_codes(typed: Any) -> None:
     with pytest.raises(InvalidField) as raised:
         parse_access_code(typed)
     assert raised.value.field == "accessCode"
+
+
+# --- event ids ------------------------------------------------------------------------------------
+
+
+def test_derived_event_ids_are_hmacs_under_the_case_key() -> None:
+    key, ref = b"\x07" * 32, "KTP-JKS-2026-000123"
+    args = (ref, 2, b"\x01" * 32, "documents.verified", "Dokumen diverifikasi", 1_764_000_000)
+    event_id = derive_event_id(key, *args)
+    message = (
+        b"saksi/event-id/v1:KTP-JKS-2026-000123\x00"
+        + (2).to_bytes(4, "big")
+        + b"\x01" * 32
+        + (1_764_000_000).to_bytes(8, "big")
+        + hashlib.sha256(b"documents.verified").digest()
+        + hashlib.sha256(b"Dokumen diverifikasi").digest()
+    )
+    expected = base64.b32encode(hmac.new(key, message, hashlib.sha256).digest()).decode()[:26].lower()
+    assert event_id == "ev-" + expected
+    assert derive_event_id(key, *args) == event_id  # built again, the same id: resubmission is idempotent
+    assert derive_event_id(key, " ktp-jks-2026-000123 ", *args[1:]) == event_id
+    assert ref not in event_id and "000123" not in event_id
+    assert derive_event_id(b"\x08" * 32, *args) != event_id  # another key: unrelated
+    assert derive_event_id(key, ref, 3, *args[2:]) != event_id
+    assert derive_event_id(key, *args[:5], 1_764_000_001) != event_id
 
 
 # --- RFC 8785 -------------------------------------------------------------------------------------
