@@ -9,14 +9,15 @@
 Building is deterministic for a given salt, so a resubmission after a time-out is
 byte-identical and the ledger answers it with the original receipt. Event ids are
 derived from the case key (docs/FORMATS.md §7.6), never from the case reference,
-which anyone may know.
+which anyone may know. Opening a case asks the ledger nothing: the ledger's
+stale-case-head answer is the authority on a case's head (`rebase`).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,17 @@ def error_from_problem(problem: dict[str, Any]) -> SaksiError:
     return error
 
 
+MAX_RETRY_AFTER_S = 60.0
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The server's Retry-After in seconds (RFC 9110 §10.2.3, delay-seconds form), if it sent one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value.isdigit():
+        return None
+    return float(min(int(value), 3600))
+
+
 @dataclass
 class CaseState:
     """What an agency keeps per case: reference, key (the citizen's access code) and head."""
@@ -103,6 +115,7 @@ class AgencyClient:
     domain: Domain | None = None
     timeout_s: float = 30.0
     retries: int = 5
+    on_wait: Callable[[float, SaksiError], None] | None = None  # told before each pause (429, 503, no answer)
     _http: httpx.Client | None = field(default=None, repr=False)
 
     @property
@@ -124,15 +137,21 @@ class AgencyClient:
         return self.domain
 
     def open_case(self, ref: str, key: bytes) -> CaseState:
-        """A case's state with its current head fetched from the ledger (new cases start at 0)."""
-        case = CaseState(ref, key)
-        try:
-            timeline = self._request("GET", f"/v1/cases/{hex0x(case.commitment)}")
-        except NotFound:
-            return case
-        case.seq = timeline["head"]["caseSeq"]
-        case.head = parse_hex("headHash", timeline["head"]["headHash"], 32)
-        return case
+        """A case's state to build on, without asking the ledger (new cases start at head 0).
+
+        The first event built on an existing case is refused as stale-case-head with the
+        case's current head, which `rebase` adopts; so no lookup is ever made, and none
+        through the citizens' rate-limited routes."""
+        return CaseState(ref, key)
+
+    @staticmethod
+    def rebase(case: CaseState, error: StaleCaseHead) -> None:
+        """Move a case to the head the ledger named in its stale-case-head answer."""
+        seq, head = error.evidence.get("caseSeq"), error.evidence.get("headHash")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise InvalidInput("the ledger's stale-case-head answer carries no caseSeq")
+        case.seq = seq
+        case.head = head if isinstance(head, bytes) else parse_hex("headHash", head, 32)
 
     def build(
         self,
@@ -197,19 +216,26 @@ class AgencyClient:
         summary: str = "Data pribadi dihapus (UU 27/2022)",
         occurred_at: int | None = None,
     ) -> dict[str, Any]:
-        """Lawful erasure: sign an erasure.personal_data event naming the leaves whose payloads go."""
-        item = self.build(
-            case,
-            "erasure.personal_data",
-            summary,
-            payload={"erases": sorted(set(leaf_indexes)), "legalBasis": legal_basis},
-            occurred_at=occurred_at,
-            advance=False,
-        )
-        answer = self._request("POST", "/v1/erasures", json=item)
-        built = ServiceEvent.from_json(item["event"])
-        case.seq, case.head = built.case_seq, built.hash_struct()
-        return answer
+        """Lawful erasure: sign an erasure.personal_data event naming the leaves whose payloads go.
+
+        Built on the case's head as the ledger names it: a stale head is adopted and the event
+        signed again (a few times at most, should other events keep arriving)."""
+        payload = {"erases": sorted(set(leaf_indexes)), "legalBasis": legal_basis}
+        for attempt in range(4):
+            item = self.build(
+                case, "erasure.personal_data", summary, payload=payload, occurred_at=occurred_at, advance=False
+            )
+            try:
+                answer = self._request("POST", "/v1/erasures", json=item)
+            except StaleCaseHead as stale:
+                if attempt == 3:
+                    raise
+                self.rebase(case, stale)
+                continue
+            built = ServiceEvent.from_json(item["event"])
+            case.seq, case.head = built.case_seq, built.hash_struct()
+            return answer
+        raise AssertionError("unreachable")
 
     def receipt(self, event_id: str) -> dict[str, Any]:
         """One of this agency's events as the ledger holds it (a request signed by its key)."""
@@ -221,6 +247,7 @@ class AgencyClient:
     def _request(self, method: str, path: str, allow: Iterable[int] = (), **kwargs: Any) -> Any:
         delay = 0.2
         for attempt in range(self.retries + 1):
+            wait: float | None = None
             try:
                 response = self.http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
@@ -232,10 +259,19 @@ class AgencyClient:
                     problem = response.json()
                 except ValueError:
                     problem = {"status": response.status_code, "detail": response.text[:200]}
+                if not isinstance(problem, dict):
+                    problem = {"status": response.status_code, "detail": str(problem)[:200]}
+                problem.setdefault("status", response.status_code)
                 error = error_from_problem(problem)
+                wait = retry_after_s(response)
+                if wait is not None:
+                    error.evidence["retryAfter"] = wait
             if not isinstance(error, RetryLater) or attempt == self.retries:
                 raise error
-            time.sleep(delay)
+            pause = min(wait if wait is not None else delay, MAX_RETRY_AFTER_S)
+            if self.on_wait is not None:
+                self.on_wait(pause, error)
+            time.sleep(pause)
             delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
 
