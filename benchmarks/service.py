@@ -87,6 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--load-rate", type=float, help="events per second in the mixed load (default 500)")
     group.add_argument("--load-reads", type=float, help="citizen reads per second in the mixed load (default 200)")
     group.add_argument("--load-batch", type=int, help="events per POST in the mixed load (default 10)")
+    group.add_argument("--onboard-cases", type=int, help="new cases in the saksi submit onboarding (100,000)")
+    group.add_argument("--onboard-steps", type=int, help="events per new case in the onboarding (default 1)")
     group.add_argument("--profile", help="record the server with py-spy (PATH or $PY_SPY) into this folder")
 
 
@@ -517,6 +519,77 @@ def bench_http_ingest(args: argparse.Namespace | None = None) -> list[dict[str, 
                 )
             )
     return figures
+
+
+def _request_counts(metrics: str) -> dict[tuple[str, str], float]:
+    """saksi_http_requests_total by (route, status) from a /metrics text."""
+    import re
+
+    counts: dict[tuple[str, str], float] = {}
+    for match in re.finditer(
+        r'^saksi_http_requests_total\{method="(\w+)",route="([^"]*)",status="(\d+)"\} ([0-9.e+]+)$', metrics, re.M
+    ):
+        key = (f"{match.group(1)} {match.group(2)}", match.group(3))
+        counts[key] = counts.get(key, 0.0) + float(match.group(4))
+    return counts
+
+
+def bench_submit_onboarding(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
+    """Bulk onboarding of new cases with `saksi submit` (the real CLI against a real `saksi serve`, SQLite),
+    with the citizens' rate limit at its default: an agency is never held back by it (issue 20.2b)."""
+    import httpx
+    import orjson
+
+    from ledger.client import CaseState
+    from ledger.config import Limits
+
+    cases = _opt(args, "onboard_cases", 100_000)
+    steps = _opt(args, "onboard_steps", 1)
+    with tempfile.TemporaryDirectory(prefix="saksi-bench-") as tmp, contextlib.ExitStack() as stack:
+        work = Path(tmp)
+        settings, _ = prepare_data_dir(work)
+        settings = settings.with_(limits=Limits(**{**settings.limits.__dict__, "citizen_rate_per_minute": 120}))
+        settings.save()
+        source = work / "onboarding.jsonl"
+        with open(source, "wb") as out:
+            states = [CaseState.new(f"KTP-ONB-2026-{n:07d}") for n in range(cases)]
+            for k, (event_type, summary) in enumerate(STEPS[:steps]):
+                for case in states:
+                    row = {
+                        "caseRef": case.ref,
+                        "accessCode": case.access_code,
+                        "eventType": event_type,
+                        "summary": summary,
+                        "occurredAt": OCCURRED_AT + k * 86_400,
+                    }
+                    out.write(orjson.dumps(row) + b"\n")
+        server = stack.enter_context(serving(settings.data_dir, work))
+        cpu_before = server.cpu_seconds()
+        started = time.perf_counter()
+        result = _saksi(
+            "submit", str(source), "--agency", AGENCY, "--keystore", str(work / f"{AGENCY}.json"),
+            "--api", server.url, "--batch", "1000", "--json", timeout=3600,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+        cpu = server.cpu_seconds() - cpu_before
+        report = json.loads(result.stdout)
+        counts = _request_counts(httpx.get(server.url + "/metrics", timeout=10).text)
+    total = cases * steps
+    throttled = sum(v for (_, status), v in counts.items() if status == "429")
+    lookups = sum(v for (route, _), v in counts.items() if route.startswith("GET /v1/cases"))
+    posts = sum(v for (route, _), v in counts.items() if route == "POST /v1/events")
+    return [
+        figure(
+            f"saksi submit, {cases:,} new cases x {steps} event(s), citizen limit 120/min",
+            report["created"] / elapsed,
+            "events/s",
+            "the ingest rate",
+            f"{report['created']:,} of {total:,} created in {elapsed:.1f} s (CLI start, reading, signing and "
+            f"journal included), {len(report['failed'])} refused; {posts:.0f} POST /v1/events, {lookups:.0f} "
+            f"GET /v1/cases, {throttled:.0f} answers 429; server CPU {cpu / elapsed:.2f} cores; "
+            f"load avg {_load_average()}",
+        )
+    ]
 
 
 def bench_latency(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ from ledger.core.commitment import (
     payload_digest,
 )
 from ledger.core.encoding import ZERO32, hex0x, parse_hex
-from ledger.core.events import Domain, ServiceEvent
+from ledger.core.events import Domain, ServiceEvent, eip712_digest
 from ledger.core.signatures import address_of_key, sign_digest
 from ledger.errors import (
     AuthenticationFailed,
@@ -185,14 +185,15 @@ class AgencyClient:
                 "payloadDigest": hex0x(payload_digest(salt, payload) if payload is not None else ZERO32),
             }
         )
+        struct_hash = event.hash_struct()
         item = {
             "event": event.to_json(),
-            "signature": hex0x(sign_digest(event.digest(domain), self.private_key)),
+            "signature": hex0x(sign_digest(eip712_digest(domain, struct_hash), self.private_key)),
             "payload": payload,
             "payloadSalt": None if payload is None else hex0x(salt),
         }
         if advance:
-            case.seq, case.head = seq, event.hash_struct()
+            case.seq, case.head = seq, struct_hash
         return item
 
     def submit(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any] | SaksiError]:

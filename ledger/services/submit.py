@@ -22,6 +22,7 @@ import io
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,97 +240,134 @@ def submit_file(
     max_wait_s: float = 300.0,
     on_total: Callable[[int], None] | None = None,
 ) -> SubmitReport:
+    """Submit the file's events in batches; the next batch is built and signed while one is in flight.
+
+    Requests stay one at a time and in order; only the building overlaps the server's answer."""
     events = read_input(path)
     if on_total:
         on_total(len(events))
     key = submission_key(client.info(), client.agency, client.address, path.read_bytes())
     journal_path = journal_path or default_journal_path(path, key)
     journal = Journal(journal_path, key)
-    report = SubmitReport(total=len(events), journal=journal_path)
+    run = _Run(client, journal, SubmitReport(total=len(events), journal=journal_path), max_wait_s)
     try:
-        cases: dict[CaseKey, CaseState] = {}
-        blocked: dict[CaseKey, int] = {}  # a case whose event was refused: its later events are not sent
-        for chunk in _chunks(events, batch_size):
-            pending: dict[int, tuple[InputEvent, dict[str, Any]]] = {}
-            new_built: list[tuple[int, dict[str, Any]]] = []
-            for event in chunk:
-                refused = blocked.get((event.case_ref, event.case_key))
-                if refused is not None:
-                    report.failed.append((event.line, _after_refusal(refused)))
-                    continue
-                item = journal.built.get(event.line)
-                if item is None:
-                    item = _build(client, cases, event)
-                    new_built.append((event.line, item))
-                else:
-                    _advance(cases, event, item)
-                pending[event.line] = (event, item)
-            if new_built:
-                journal.write("built", new_built)  # before sending: a retry must resend the same bytes
-            for _ in range(MAX_REBASES + 1):
-                if not pending:
-                    break
-                pending = _send_round(client, journal, cases, blocked, pending, report, max_wait_s)
-            for line, (event, _) in sorted(pending.items()):
-                blocked.setdefault((event.case_ref, event.case_key), line)
-                report.failed.append((line, "the case's head kept moving (stale-case-head): run again"))
-            if progress:
-                progress(len(chunk))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="saksi-submit") as sender:
+            in_flight: tuple[Future[list[Any]], dict[int, Pending], int] | None = None
+            for chunk in _chunks(events, batch_size):
+                pending = run.build(chunk)
+                if in_flight is not None:
+                    run.finish(*in_flight, progress)
+                items = [pending[line][1] for line in sorted(pending)]
+                in_flight = (sender.submit(_send_with_retry, client, items, max_wait_s), pending, len(chunk))
+            if in_flight is not None:
+                run.finish(*in_flight, progress)
     finally:
         journal.close()
-    return report
+    return run.report
 
 
-def _send_round(
-    client: AgencyClient,
-    journal: Journal,
-    cases: dict[CaseKey, CaseState],
-    blocked: dict[CaseKey, int],
-    pending: dict[int, tuple[InputEvent, dict[str, Any]]],
-    report: SubmitReport,
-    max_wait_s: float,
-) -> dict[int, tuple[InputEvent, dict[str, Any]]]:
-    """Send the items once; answer what the server says; return the items built again on a named head.
+Pending = tuple[InputEvent, dict[str, Any]]
 
-    Only a case's first unaccepted event may move to the server's head: an event built on one the
-    server refused would otherwise be appended on top of what the case already holds (twice, if
-    the refused one was an earlier copy of the same step)."""
-    lines = sorted(pending)
-    outcomes = _send_with_retry(client, [pending[line][1] for line in lines], max_wait_s)
-    acked: list[tuple[int, dict[str, Any]]] = []
-    stale: dict[CaseKey, list[tuple[int, StaleCaseHead]]] = {}
-    for line, outcome in zip(lines, outcomes, strict=True):
-        event = pending[line][0]
-        case_key = (event.case_ref, event.case_key)
-        if case_key in blocked:
-            report.failed.append((line, _after_refusal(blocked[case_key])))
-        elif isinstance(outcome, StaleCaseHead):
-            stale.setdefault(case_key, []).append((line, outcome))
-        elif isinstance(outcome, SaksiError):
-            blocked[case_key] = line
-            report.failed.append((line, _refusal(outcome)))
-        else:
-            acked.append((line, outcome))
-            if outcome.get("created"):
-                report.created += 1
+
+class _Run:
+    """The state of one submission: case heads as this run knows them, and the cases it stopped."""
+
+    def __init__(self, client: AgencyClient, journal: Journal, report: SubmitReport, max_wait_s: float) -> None:
+        self.client = client
+        self.journal = journal
+        self.report = report
+        self.max_wait_s = max_wait_s
+        self.cases: dict[CaseKey, CaseState] = {}
+        self.blocked: dict[CaseKey, int] = {}  # a case whose event was refused: its later events are not sent
+
+    def build(self, chunk: list[InputEvent]) -> dict[int, Pending]:
+        """The chunk's items: journalled ones as they were signed, the others built and journalled now."""
+        pending: dict[int, Pending] = {}
+        new_built: list[tuple[int, dict[str, Any]]] = []
+        for event in chunk:
+            refused = self.blocked.get((event.case_ref, event.case_key))
+            if refused is not None:
+                self.report.failed.append((event.line, _after_refusal(refused)))
+                continue
+            item = self.journal.built.get(event.line)
+            if item is None:
+                item = _build(self.client, self.cases, event)
+                new_built.append((event.line, item))
             else:
-                report.already += 1
-    if acked:
-        journal.write("acked", acked)
-    again: dict[int, tuple[InputEvent, dict[str, Any]]] = {}
-    rebuilt: list[tuple[int, dict[str, Any]]] = []
-    for case_key, refused in stale.items():
-        case = cases[case_key]
-        AgencyClient.rebase(case, refused[0][1])  # the head before this case's first refused item
-        for line, _ in refused:
+                _advance(self.cases, event, item)
+            pending[event.line] = (event, item)
+        if new_built:
+            self.journal.write("built", new_built)  # before sending: a retry must resend the same bytes
+        return pending
+
+    def finish(
+        self,
+        sent: Future[list[Any]],
+        pending: dict[int, Pending],
+        size: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Take the server's answers to a batch; send again, on the heads it named, what was stale."""
+        outcomes = sent.result() if pending else []
+        for _ in range(MAX_REBASES + 1):
+            pending = self.answer(pending, outcomes)
+            pending = {line: p for line, p in pending.items() if not self._stopped(line, p[0])}
+            if not pending:
+                break
+            outcomes = _send_with_retry(self.client, [pending[line][1] for line in sorted(pending)], self.max_wait_s)
+        for line, (event, _) in sorted(pending.items()):
+            self.blocked.setdefault((event.case_ref, event.case_key), line)
+            self.report.failed.append((line, "the case's head kept moving (stale-case-head): run again"))
+        if progress:
+            progress(size)
+
+    def _stopped(self, line: int, event: InputEvent) -> bool:
+        refused = self.blocked.get((event.case_ref, event.case_key))
+        if refused is None:
+            return False
+        self.report.failed.append((line, _after_refusal(refused)))
+        return True
+
+    def answer(self, pending: dict[int, Pending], outcomes: list[Any]) -> dict[int, Pending]:
+        """Count what the server said; return the stale items, built again on the heads it named.
+
+        Only a case's first unaccepted event may move to the server's head: an event built on one
+        the server refused would otherwise be appended on top of what the case already holds
+        (twice, if the refused one was an earlier copy of the same step)."""
+        report = self.report
+        acked: list[tuple[int, dict[str, Any]]] = []
+        stale: dict[CaseKey, list[tuple[int, StaleCaseHead]]] = {}
+        for line, outcome in zip(sorted(pending), outcomes, strict=True):
             event = pending[line][0]
-            item = _build(client, cases, event)
-            again[line] = (event, item)
-            rebuilt.append((line, item))
-    if rebuilt:
-        journal.write("built", rebuilt)
-        report.rebuilt += len(rebuilt)
-    return again
+            case_key = (event.case_ref, event.case_key)
+            if case_key in self.blocked:
+                report.failed.append((line, _after_refusal(self.blocked[case_key])))
+            elif isinstance(outcome, StaleCaseHead):
+                stale.setdefault(case_key, []).append((line, outcome))
+            elif isinstance(outcome, SaksiError):
+                self.blocked[case_key] = line
+                report.failed.append((line, _refusal(outcome)))
+            else:
+                acked.append((line, outcome))
+                if outcome.get("created"):
+                    report.created += 1
+                else:
+                    report.already += 1
+        if acked:
+            self.journal.write("acked", acked)
+        again: dict[int, Pending] = {}
+        rebuilt: list[tuple[int, dict[str, Any]]] = []
+        for case_key, refused in stale.items():
+            AgencyClient.rebase(self.cases[case_key], refused[0][1])  # the head before its first refused item
+            for line, _ in refused:
+                event = pending[line][0]
+                item = _build(self.client, self.cases, event)
+                again[line] = (event, item)
+                rebuilt.append((line, item))
+        if rebuilt:
+            self.journal.write("built", rebuilt)
+            report.rebuilt += len(rebuilt)
+        return again
 
 
 def _after_refusal(line: int) -> str:

@@ -204,13 +204,17 @@ def test_another_agency_is_another_submission(tmp_path, api_url, ledger):
     from tests.api.conftest import POLRI
 
     source = tmp_path / "events.jsonl"
-    _write_events(source, cases=2, steps=2)
+    states = _write_events(source, cases=2, steps=2)
     dukcapil = submit_file(AgencyClient(api_url, DUKCAPIL.code, DUKCAPIL.key), source)
-    polri = submit_file(AgencyClient(api_url, POLRI.code, POLRI.key), source)
+    # batches of 3: the second batch is built (on the heads this run knew) while the first is in flight
+    polri = submit_file(AgencyClient(api_url, POLRI.code, POLRI.key), source, batch_size=3)
     assert dukcapil.journal != polri.journal
     assert (polri.created, polri.already, polri.failed) == (4, 0, [])  # extends the cases on their heads
-    assert polri.rebuilt >= 2
+    assert polri.rebuilt == 4
     assert _size(ledger) == 8
+    with ledger.store.read() as reader:
+        heads = reader.case_heads([s.commitment for s in states])
+    assert [heads[s.commitment].case_seq for s in states] == [4, 4]
 
 
 def test_a_journal_of_another_submission_is_refused(tmp_path, api_url, ledger):
