@@ -33,7 +33,13 @@ from typing import Any
 from ledger.core import merkle
 from ledger.core.bundle import BUNDLE_FORMAT
 from ledger.core.checkpoint import Checkpoint, default_origin
-from ledger.core.commitment import canonical_json, case_commitment, format_access_code, payload_digest
+from ledger.core.commitment import (
+    canonical_json,
+    case_commitment,
+    derive_event_id,
+    format_access_code,
+    payload_digest,
+)
 from ledger.core.encoding import UINT32_MAX, UINT64_MAX, ZERO32, b64encode, keccak256
 from ledger.core.events import (
     EIP712_DOMAIN_TYPE,
@@ -488,16 +494,19 @@ class Case:
         prev: bytes | None = None,
     ) -> ServiceEvent:
         self.seq += 1
+        prev_hash = self.head if prev is None else prev
+        occurred_at = BASE_TIME_S + hours * 3600
         event = ServiceEvent.from_json(
             {
-                "eventId": f"{self.ref}-{self.seq}",
+                # FORMATS 7.6: an id only the case key links to the case, never "<caseRef>-<seq>"
+                "eventId": derive_event_id(self.key, self.ref, self.seq, prev_hash, event_type, summary, occurred_at),
                 "agency": self.agency,
                 "caseCommitment": hx(self.commitment),
                 "caseSeq": self.seq,
-                "prevEventHash": hx(self.head if prev is None else prev),
+                "prevEventHash": hx(prev_hash),
                 "eventType": event_type,
                 "summary": summary,
-                "occurredAt": BASE_TIME_S + hours * 3600,
+                "occurredAt": occurred_at,
                 "payloadDigest": hx(payload_digest_),
             }
         )
