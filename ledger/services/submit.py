@@ -163,7 +163,10 @@ def default_journal_path(path: Path, key: str) -> Path:
 class Journal:
     """Append-only JSONL: a header naming the submission, then built items and acknowledgements."""
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: Path, key: str, legacy: bool = False) -> None:
+        """`legacy`: the caller named this journal, so one an earlier saksi submit wrote (no header,
+        so no telling which submission it was) may be resumed: its items are sent again and the
+        server says what it holds."""
         self.path = path
         self.built: dict[int, dict[str, Any]] = {}  # input line -> item (the latest build wins)
         self.acked: dict[int, dict[str, Any]] = {}  # input line -> receipt
@@ -171,12 +174,13 @@ class Journal:
         if not fresh:
             records = path.read_bytes().splitlines()
             header = _record(records[0]) if records else None
-            if not header or header.get("kind") != "header" or header.get("key") != key:
+            headerless = legacy and header is not None and header.get("kind") in ("built", "acked")
+            if not headerless and (not header or header.get("kind") != "header" or header.get("key") != key):
                 raise InvalidInput(
                     f"{path} is the journal of another submission (another server, agency, key or file content): "
                     "give another --journal or remove it"
                 )
-            for raw in records[1:]:
+            for raw in records if headerless else records[1:]:
                 record = _record(raw)
                 if record is None:
                     break  # a torn last line after a crash: everything before it is intact
@@ -247,8 +251,16 @@ def submit_file(
     if on_total:
         on_total(len(events))
     key = submission_key(client.info(), client.agency, client.address, path.read_bytes())
+    named = journal_path is not None
     journal_path = journal_path or default_journal_path(path, key)
-    journal = Journal(journal_path, key)
+    legacy = path.with_name(path.name + ".progress.jsonl")
+    if not named and legacy.exists() and not journal_path.exists():
+        raise InvalidInput(
+            f"{legacy} is the journal of an earlier saksi submit, which does not say which server it was for: "
+            f"resume it with --journal {legacy} (every event in it is sent again and the server says which it "
+            "holds), or remove it"
+        )
+    journal = Journal(journal_path, key, legacy=named)
     run = _Run(client, journal, SubmitReport(total=len(events), journal=journal_path), max_wait_s)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="saksi-submit") as sender:

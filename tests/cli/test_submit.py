@@ -415,3 +415,23 @@ def test_the_command_documents_its_input_and_says_what_the_server_said(tmp_path,
     refused = _saksi("submit", str(bad), "--agency", DUKCAPIL.code, "--keystore", str(keystore), "--api", api_url)
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and refused.stderr.startswith("saksi: line 1: eventType: must be dotted")
+
+
+def test_a_journal_of_an_earlier_saksi_submit_is_resumed_only_when_named(tmp_path, api_url, ledger):
+    """The journal an earlier version left (FILE.progress.jsonl, no header) does not say which server it
+    was for: it is not picked up silently, and when named its events are sent again, the server deciding."""
+    source = tmp_path / "events.jsonl"
+    _write_events(source, cases=2, steps=2)
+    client = AgencyClient(api_url, DUKCAPIL.code, DUKCAPIL.key)
+    first = submit_file(client, source)
+    assert first.created == 4
+    records = first.journal.read_bytes().splitlines()[1:]  # as an earlier version wrote it: no header
+    legacy = tmp_path / "events.jsonl.progress.jsonl"
+    legacy.write_bytes(b"\n".join(records) + b"\n")
+    first.journal.unlink()
+    with pytest.raises(InvalidInput, match="journal of an earlier saksi submit"):
+        submit_file(client, source)
+    resumed = submit_file(client, source, journal_path=legacy)
+    assert (resumed.created, resumed.already, resumed.failed) == (0, 4, [])
+    with ledger.store.read() as reader:
+        assert reader.tree_size() == 4

@@ -596,7 +596,7 @@ function start() {
     ev.preventDefault();
     lookup($('case-ref').value, $('access-code').value);
   });
-  // The access code is a two-line text area (so that all 64 characters show on a phone); Enter submits.
+  // The access code is a two-line text area (so that all 66 characters show on a phone); Enter submits.
   $('access-code').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
