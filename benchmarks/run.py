@@ -395,6 +395,11 @@ _service(
 _service("latency", "bench_latency", "Single-event POST p50/p99 at a steady 200 events/s")
 _service("timeline-1m", "bench_timeline_1m", "Case timeline GET p99 with 1,000,000 events stored")
 _service("load", "bench_load", "Mixed load: 500 events/s with 200 citizen reads/s; errors, p99, RSS")
+_service(
+    "submit-onboarding",
+    "bench_submit_onboarding",
+    "Bulk onboarding of new cases with saksi submit, citizens' rate limit at its default (120/min)",
+)
 _service("gas", "bench_gas", "Gas per anchor vs one slot per event and EAS attest(), on one anvil")
 
 

@@ -87,6 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--load-rate", type=float, help="events per second in the mixed load (default 500)")
     group.add_argument("--load-reads", type=float, help="citizen reads per second in the mixed load (default 200)")
     group.add_argument("--load-batch", type=int, help="events per POST in the mixed load (default 10)")
+    group.add_argument("--onboard-cases", type=int, help="new cases in the saksi submit onboarding (100,000)")
+    group.add_argument("--onboard-steps", type=int, help="events per new case in the onboarding (default 1)")
     group.add_argument("--profile", help="record the server with py-spy (PATH or $PY_SPY) into this folder")
 
 
@@ -519,6 +521,77 @@ def bench_http_ingest(args: argparse.Namespace | None = None) -> list[dict[str, 
     return figures
 
 
+def _request_counts(metrics: str) -> dict[tuple[str, str], float]:
+    """saksi_http_requests_total by (route, status) from a /metrics text."""
+    import re
+
+    counts: dict[tuple[str, str], float] = {}
+    for match in re.finditer(
+        r'^saksi_http_requests_total\{method="(\w+)",route="([^"]*)",status="(\d+)"\} ([0-9.e+]+)$', metrics, re.M
+    ):
+        key = (f"{match.group(1)} {match.group(2)}", match.group(3))
+        counts[key] = counts.get(key, 0.0) + float(match.group(4))
+    return counts
+
+
+def bench_submit_onboarding(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
+    """Bulk onboarding of new cases with `saksi submit` (the real CLI against a real `saksi serve`, SQLite),
+    with the citizens' rate limit at its default: an agency is never held back by it (issue 20.2b)."""
+    import httpx
+    import orjson
+
+    from ledger.client import CaseState
+    from ledger.config import Limits
+
+    cases = _opt(args, "onboard_cases", 100_000)
+    steps = _opt(args, "onboard_steps", 1)
+    with tempfile.TemporaryDirectory(prefix="saksi-bench-") as tmp, contextlib.ExitStack() as stack:
+        work = Path(tmp)
+        settings, _ = prepare_data_dir(work)
+        settings = settings.with_(limits=Limits(**{**settings.limits.__dict__, "citizen_rate_per_minute": 120}))
+        settings.save()
+        source = work / "onboarding.jsonl"
+        with open(source, "wb") as out:
+            states = [CaseState.new(f"KTP-ONB-2026-{n:07d}") for n in range(cases)]
+            for k, (event_type, summary) in enumerate(STEPS[:steps]):
+                for case in states:
+                    row = {
+                        "caseRef": case.ref,
+                        "accessCode": case.access_code,
+                        "eventType": event_type,
+                        "summary": summary,
+                        "occurredAt": OCCURRED_AT + k * 86_400,
+                    }
+                    out.write(orjson.dumps(row) + b"\n")
+        server = stack.enter_context(serving(settings.data_dir, work))
+        cpu_before = server.cpu_seconds()
+        started = time.perf_counter()
+        result = _saksi(
+            "submit", str(source), "--agency", AGENCY, "--keystore", str(work / f"{AGENCY}.json"),
+            "--api", server.url, "--batch", "1000", "--json", timeout=3600,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - started
+        cpu = server.cpu_seconds() - cpu_before
+        report = json.loads(result.stdout)
+        counts = _request_counts(httpx.get(server.url + "/metrics", timeout=10).text)
+    total = cases * steps
+    throttled = sum(v for (_, status), v in counts.items() if status == "429")
+    lookups = sum(v for (route, _), v in counts.items() if route.startswith("GET /v1/cases"))
+    posts = sum(v for (route, _), v in counts.items() if route == "POST /v1/events")
+    return [
+        figure(
+            f"saksi submit, {cases:,} new cases x {steps} event(s), citizen limit 120/min",
+            report["created"] / elapsed,
+            "events/s",
+            "the ingest rate",
+            f"{report['created']:,} of {total:,} created in {elapsed:.1f} s (CLI start, reading, signing and "
+            f"journal included), {len(report['failed'])} refused; {posts:.0f} POST /v1/events, {lookups:.0f} "
+            f"GET /v1/cases, {throttled:.0f} answers 429; server CPU {cpu / elapsed:.2f} cores; "
+            f"load avg {_load_average()}",
+        )
+    ]
+
+
 def bench_latency(args: argparse.Namespace | None = None) -> list[dict[str, Any]]:
     """Single-event POST latency at a steady, open-loop rate (SQLite, embedded chain anchoring)."""
     rate = _opt(args, "latency_rate", 200.0)
@@ -548,7 +621,7 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
     bytes are a placeholder, reads never recover them) with tree nodes and case heads. Returns a sample of
     case commitments (0x hex) and the seconds it took."""
     from ledger.core import merkle
-    from ledger.core.commitment import case_commitment
+    from ledger.core.commitment import case_commitment, derive_event_id
     from ledger.core.encoding import ZERO32, hex0x
     from ledger.core.events import ServiceEvent, leaf_bytes
     from ledger.core.merkle import CompactRange
@@ -569,7 +642,9 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
     chunk = 10_000
     for first in range(0, cases, chunk):
         count = min(chunk, cases - first)
-        commitments = [case_commitment(rng.randbytes(32), f"KTP-BLK-2026-{n:07d}") for n in range(first, first + count)]
+        refs = [f"KTP-BLK-2026-{n:07d}" for n in range(first, first + count)]
+        keys = [rng.randbytes(32) for _ in refs]
+        commitments = [case_commitment(key, ref) for key, ref in zip(keys, refs, strict=True)]
         heads = [ZERO32] * count
         rows, new_heads = [], []
         with store.write() as tx:
@@ -579,7 +654,9 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
             for step, (event_type, summary) in enumerate(STEPS):
                 for i, commitment in enumerate(commitments):
                     event = ServiceEvent(
-                        event_id=f"KTP-BLK-2026-{first + i:07d}-{step + 1}",
+                        event_id=derive_event_id(
+                            keys[i], refs[i], step + 1, heads[i], event_type, summary, OCCURRED_AT + step * 86_400
+                        ),
                         agency=AGENCY,
                         case_commitment=commitment,
                         case_seq=step + 1,

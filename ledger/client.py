@@ -7,22 +7,32 @@
     receipts = client.submit([item])
 
 Building is deterministic for a given salt, so a resubmission after a time-out is
-byte-identical and the ledger answers it with the original receipt.
+byte-identical and the ledger answers it with the original receipt. Event ids are
+derived from the case key (docs/FORMATS.md §7.6), never from the case reference,
+which anyone may know. Opening a case asks the ledger nothing: the ledger's
+stale-case-head answer is the authority on a case's head (`rebase`).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from ledger.core.commitment import CASE_KEY_SIZE, SALT_SIZE, case_commitment, format_access_code, payload_digest
+from ledger.core.commitment import (
+    CASE_KEY_SIZE,
+    SALT_SIZE,
+    case_commitment,
+    derive_event_id,
+    format_access_code,
+    payload_digest,
+)
 from ledger.core.encoding import ZERO32, hex0x, parse_hex
-from ledger.core.events import Domain, ServiceEvent
+from ledger.core.events import Domain, ServiceEvent, eip712_digest
 from ledger.core.signatures import address_of_key, sign_digest
 from ledger.errors import (
     AuthenticationFailed,
@@ -36,6 +46,7 @@ from ledger.errors import (
     StaleCaseHead,
     TooLarge,
 )
+from ledger.services.signed_requests import sign_agency_request
 
 _ERROR_BY_KIND: dict[str, type[SaksiError]] = {
     "duplicate-event": DuplicateEvent,
@@ -61,6 +72,17 @@ def error_from_problem(problem: dict[str, Any]) -> SaksiError:
     error = cls(str(detail))
     error.evidence.update(evidence)
     return error
+
+
+MAX_RETRY_AFTER_S = 60.0
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The server's Retry-After in seconds (RFC 9110 §10.2.3, delay-seconds form), if it sent one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value.isdigit():
+        return None
+    return float(min(int(value), 3600))
 
 
 @dataclass
@@ -93,6 +115,7 @@ class AgencyClient:
     domain: Domain | None = None
     timeout_s: float = 30.0
     retries: int = 5
+    on_wait: Callable[[float, SaksiError], None] | None = None  # told before each pause (429, 503, no answer)
     _http: httpx.Client | None = field(default=None, repr=False)
 
     @property
@@ -114,15 +137,21 @@ class AgencyClient:
         return self.domain
 
     def open_case(self, ref: str, key: bytes) -> CaseState:
-        """A case's state with its current head fetched from the ledger (new cases start at 0)."""
-        case = CaseState(ref, key)
-        try:
-            timeline = self._request("GET", f"/v1/cases/{hex0x(case.commitment)}")
-        except NotFound:
-            return case
-        case.seq = timeline["head"]["caseSeq"]
-        case.head = parse_hex("headHash", timeline["head"]["headHash"], 32)
-        return case
+        """A case's state to build on, without asking the ledger (new cases start at head 0).
+
+        The first event built on an existing case is refused as stale-case-head with the
+        case's current head, which `rebase` adopts; so no lookup is ever made, and none
+        through the citizens' rate-limited routes."""
+        return CaseState(ref, key)
+
+    @staticmethod
+    def rebase(case: CaseState, error: StaleCaseHead) -> None:
+        """Move a case to the head the ledger named in its stale-case-head answer."""
+        seq, head = error.evidence.get("caseSeq"), error.evidence.get("headHash")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise InvalidInput("the ledger's stale-case-head answer carries no caseSeq")
+        case.seq = seq
+        case.head = head if isinstance(head, bytes) else parse_hex("headHash", head, 32)
 
     def build(
         self,
@@ -141,27 +170,30 @@ class AgencyClient:
         seq = case.seq + 1
         if payload is not None and salt is None:
             salt = os.urandom(SALT_SIZE)
+        occurred = occurred_at if occurred_at is not None else int(time.time())
         event = ServiceEvent.from_json(
             {
-                "eventId": event_id or f"{case.ref}-{seq}",
+                "eventId": event_id
+                or derive_event_id(case.key, case.ref, seq, case.head, event_type, summary, occurred),
                 "agency": self.agency,
                 "caseCommitment": hex0x(case.commitment),
                 "caseSeq": seq,
                 "prevEventHash": hex0x(case.head),
                 "eventType": event_type,
                 "summary": summary,
-                "occurredAt": occurred_at if occurred_at is not None else int(time.time()),
+                "occurredAt": occurred,
                 "payloadDigest": hex0x(payload_digest(salt, payload) if payload is not None else ZERO32),
             }
         )
+        struct_hash = event.hash_struct()
         item = {
             "event": event.to_json(),
-            "signature": hex0x(sign_digest(event.digest(domain), self.private_key)),
+            "signature": hex0x(sign_digest(eip712_digest(domain, struct_hash), self.private_key)),
             "payload": payload,
             "payloadSalt": None if payload is None else hex0x(salt),
         }
         if advance:
-            case.seq, case.head = seq, event.hash_struct()
+            case.seq, case.head = seq, struct_hash
         return item
 
     def submit(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any] | SaksiError]:
@@ -185,26 +217,38 @@ class AgencyClient:
         summary: str = "Data pribadi dihapus (UU 27/2022)",
         occurred_at: int | None = None,
     ) -> dict[str, Any]:
-        """Lawful erasure: sign an erasure.personal_data event naming the leaves whose payloads go."""
-        item = self.build(
-            case,
-            "erasure.personal_data",
-            summary,
-            payload={"erases": sorted(set(leaf_indexes)), "legalBasis": legal_basis},
-            occurred_at=occurred_at,
-            advance=False,
-        )
-        answer = self._request("POST", "/v1/erasures", json=item)
-        built = ServiceEvent.from_json(item["event"])
-        case.seq, case.head = built.case_seq, built.hash_struct()
-        return answer
+        """Lawful erasure: sign an erasure.personal_data event naming the leaves whose payloads go.
+
+        Built on the case's head as the ledger names it: a stale head is adopted and the event
+        signed again (a few times at most, should other events keep arriving)."""
+        payload = {"erases": sorted(set(leaf_indexes)), "legalBasis": legal_basis}
+        for attempt in range(4):
+            item = self.build(
+                case, "erasure.personal_data", summary, payload=payload, occurred_at=occurred_at, advance=False
+            )
+            try:
+                answer = self._request("POST", "/v1/erasures", json=item)
+            except StaleCaseHead as stale:
+                if attempt == 3:
+                    raise
+                self.rebase(case, stale)
+                continue
+            built = ServiceEvent.from_json(item["event"])
+            case.seq, case.head = built.case_seq, built.hash_struct()
+            return answer
+        raise AssertionError("unreachable")
 
     def receipt(self, event_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/v1/events/{self.agency}/{event_id}")
+        """One of this agency's events as the ledger holds it (a request signed by its key)."""
+        timestamp = int(time.time())
+        signature = sign_agency_request("events", self.agency, timestamp, self.private_key)
+        headers = {"X-Saksi-Timestamp": str(timestamp), "X-Saksi-Signature": signature}
+        return self._request("GET", f"/v1/events/{self.agency}/{event_id}", headers=headers)
 
     def _request(self, method: str, path: str, allow: Iterable[int] = (), **kwargs: Any) -> Any:
         delay = 0.2
         for attempt in range(self.retries + 1):
+            wait: float | None = None
             try:
                 response = self.http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
@@ -216,10 +260,19 @@ class AgencyClient:
                     problem = response.json()
                 except ValueError:
                     problem = {"status": response.status_code, "detail": response.text[:200]}
+                if not isinstance(problem, dict):
+                    problem = {"status": response.status_code, "detail": str(problem)[:200]}
+                problem.setdefault("status", response.status_code)
                 error = error_from_problem(problem)
+                wait = retry_after_s(response)
+                if wait is not None:
+                    error.evidence["retryAfter"] = wait
             if not isinstance(error, RetryLater) or attempt == self.retries:
                 raise error
-            time.sleep(delay)
+            pause = min(wait if wait is not None else delay, MAX_RETRY_AFTER_S)
+            if self.on_wait is not None:
+                self.on_wait(pause, error)
+            time.sleep(pause)
             delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
 

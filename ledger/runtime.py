@@ -218,22 +218,12 @@ def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None
         stop.wait(interval_s)
 
 
-def anchor_everything(runtime: Runtime, max_ticks: int = 50):
-    """Anchor the whole tree now, whatever the thresholds; returns (last tick result, worker status)."""
-    from ledger.services.anchoring import AnchorSettings, AnchorWorker
+def anchor_everything(runtime: Runtime, timeout_s: float = 120.0):
+    """Anchor the whole tree now, whatever the thresholds, and wait until it is mined (or raise);
+    returns (last tick result, worker status). See services.anchoring.anchor_now."""
+    from ledger.services.anchoring import anchor_now
 
-    worker = AnchorWorker(
-        runtime.store,
-        runtime.chain,
-        runtime.ledger.clock_ms,
-        AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
-        origin=runtime.settings.origin,
+    result, status, _ = anchor_now(
+        runtime.store, runtime.chain, runtime.ledger.clock_ms, runtime.settings.origin, timeout_s=timeout_s
     )
-    result = worker.tick()
-    for _ in range(max_ticks):
-        if result.action == "idle" or worker.status().lag_leaves == 0:
-            break
-        if result.error and result.action == "backoff":
-            raise ChainUnavailable(result.error)
-        result = worker.tick()
-    return result, worker.status()
+    return result, status

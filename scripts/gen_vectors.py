@@ -33,7 +33,13 @@ from typing import Any
 from ledger.core import merkle
 from ledger.core.bundle import BUNDLE_FORMAT
 from ledger.core.checkpoint import Checkpoint, default_origin
-from ledger.core.commitment import canonical_json, case_commitment, format_access_code, payload_digest
+from ledger.core.commitment import (
+    canonical_json,
+    case_commitment,
+    derive_event_id,
+    format_access_code,
+    payload_digest,
+)
 from ledger.core.encoding import UINT32_MAX, UINT64_MAX, ZERO32, b64encode, keccak256
 from ledger.core.events import (
     EIP712_DOMAIN_TYPE,
@@ -488,16 +494,19 @@ class Case:
         prev: bytes | None = None,
     ) -> ServiceEvent:
         self.seq += 1
+        prev_hash = self.head if prev is None else prev
+        occurred_at = BASE_TIME_S + hours * 3600
         event = ServiceEvent.from_json(
             {
-                "eventId": f"{self.ref}-{self.seq}",
+                # FORMATS 7.6: an id only the case key links to the case, never "<caseRef>-<seq>"
+                "eventId": derive_event_id(self.key, self.ref, self.seq, prev_hash, event_type, summary, occurred_at),
                 "agency": self.agency,
                 "caseCommitment": hx(self.commitment),
                 "caseSeq": self.seq,
-                "prevEventHash": hx(self.head if prev is None else prev),
+                "prevEventHash": hx(prev_hash),
                 "eventType": event_type,
                 "summary": summary,
-                "occurredAt": BASE_TIME_S + hours * 3600,
+                "occurredAt": occurred_at,
                 "payloadDigest": hx(payload_digest_),
             }
         )
@@ -986,25 +995,39 @@ def build_commitments() -> dict[str, Any]:
     )
 
     code = format_access_code(key)
+    old_code = code.replace("-", "")[:52]  # printed before the check character (FORMATS 7.3): still accepted
     for description, typed in (
         ("as printed", code),
         ("lower case", code.lower()),
         ("spaces instead of dashes", code.replace("-", " ")),
         ("no separators", code.replace("-", "")),
         ("surrounding whitespace", f"  {code}\n"),
+        ("in the old form, without the check character", old_code),
+        ("in the old form, grouped by four", "-".join(old_code[i : i + 4] for i in range(0, 52, 4))),
     ):
         vectors.append(good(f"access code typed {description}", kind="accessCode", accessCode=typed, caseKey=hx(key)))
     plain = code.replace("-", "")
     alphabet32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-    other_last = alphabet32[alphabet32.index(plain[-1]) | 1]  # 52 characters carry 260 bits: the last 4 must be zero
+    key_part, check = plain[:52], plain[52]
+    other_last = alphabet32[alphabet32.index(key_part[-1]) | 1]  # 52 characters carry 260 bits: the last 4 must be zero
+    other_check = alphabet32[(alphabet32.index(check) + 1) % 32]
+    typo = key_part[:9] + alphabet32[(alphabet32.index(key_part[9]) + 5) % 32] + key_part[10:] + check
+    swapped = next(
+        plain[:i] + plain[i + 1] + plain[i] + plain[i + 2 :]
+        for i in range(52)
+        if plain[i] != plain[i + 1] and {plain[i], plain[i + 1]} != {"A", "7"}
+    )
     for description, typed in (
-        ("one character short", plain[:-1]),
+        ("one character short of the old form", key_part[:-1]),
         ("one character too many", plain + "A"),
         ("the digit 1 (not in RFC 4648 base32)", "1" + plain[1:]),
         ("the digit 0", "0" + plain[1:]),
         ("the digit 8", "8" + plain[1:]),
-        ("base32 padding", plain + "===="),
-        ("non-zero padding bits in the last character", plain[:-1] + other_last),
+        ("base32 padding", key_part + "===="),
+        ("non-zero padding bits in the last character (old form)", key_part[:-1] + other_last),
+        ("a wrong check character", key_part + other_check),
+        ("one key character mistyped (the check character catches it)", typo),
+        ("two neighbouring characters swapped (the check character catches it)", swapped),
     ):
         vectors.append(
             bad(f"access code with {description}", "InvalidField", "accessCode", kind="accessCode", accessCode=typed)
@@ -1107,8 +1130,9 @@ def build_commitments() -> dict[str, Any]:
     return {
         "description": (
             'Case commitments = HMAC-SHA256(key = caseKey, msg = "saksi/case/v1:" || caseRef) after caseRef is trimmed and '
-            "upper-cased; access codes = RFC 4648 base32 of the 32-byte caseKey without padding, in groups of four joined by "
-            "'-' (parsing ignores case, spaces and dashes); payloadDigest = SHA-256(salt || JCS(payload)) with RFC 8785 JCS "
+            "upper-cased; access codes = RFC 4648 base32 of the 32-byte caseKey without padding and a Luhn mod 32 check "
+            "character, in groups of four joined by '-' (parsing ignores case, spaces and dashes, and still accepts the 52 "
+            "characters of codes printed before the check character); payloadDigest = SHA-256(salt || JCS(payload)) with RFC 8785 JCS "
             "(`payloadText` is the JSON as received, `jcs` the canonical bytes as UTF-8 text). Case keys and salts are TEST "
             'values: keccak256("saksi test case key N"), SHA-256("saksi test salt N")[:16].'
         ),

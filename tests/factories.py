@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.core.commitment import case_commitment, payload_digest
+from ledger.core.commitment import case_commitment, derive_event_id, payload_digest
 from ledger.core.encoding import ZERO32, hex0x, keccak256
 from ledger.core.events import Domain, ServiceEvent
 from ledger.core.signatures import address_of_key, sign_digest
@@ -78,15 +78,16 @@ class CaseBuilder:
         """A signed submission item extending this case's head."""
         salt = hashlib.sha256(f"salt {self.ref} {self.seq}".encode()).digest()[:16] if payload is not None else None
         seq = self.seq + 1
+        occurred_at = BASE_TIME_S + seq * 3600
         event = ServiceEvent(
-            event_id=event_id or f"{self.ref}-{seq}",
+            event_id=event_id or derive_event_id(self.key, self.ref, seq, self.head, event_type, summary, occurred_at),
             agency=self.agency.code,
             case_commitment=self.commitment,
             case_seq=seq,
             prev_event_hash=self.head,
             event_type=event_type,
             summary=summary,
-            occurred_at=BASE_TIME_S + seq * 3600,
+            occurred_at=occurred_at,
             payload_digest=payload_digest(salt, payload) if salt is not None else ZERO32,
         )
         if overrides:

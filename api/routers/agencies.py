@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
 from api.deps import LedgerDep, in_thread, read_json, submit_coalescer
@@ -109,15 +109,20 @@ async def erase(request: Request, ledger: LedgerDep) -> Response:
 
 @router.get(
     "/events/{agency}/{eventId}",
-    summary="Read an accepted event with its receipt data",
+    summary="An agency reads back one of its accepted events (signed request)",
+    description="Headers: `X-Saksi-Timestamp` (unix seconds) and `X-Saksi-Signature`: an EIP-191 personal_sign "
+    "by the agency's active signer over `saksi-events:v1:<agency>:<timestamp>`, at most 5 minutes old. Not "
+    "public: the answer names the case commitment, which opens the case's whole timeline.",
     responses=PROBLEM_RESPONSES,
 )
 async def get_event(
     ledger: LedgerDep,
     agency: str = Path(pattern=r"^[a-z0-9.-]{1,32}$"),
     eventId: str = Path(pattern=r"^[A-Za-z0-9._:-]{1,64}$"),  # noqa: N803 - the public name
+    x_saksi_timestamp: int = Header(ge=0),
+    x_saksi_signature: str = Header(),
 ) -> Response:
-    return _json(await in_thread(ledger.event, agency, eventId))
+    return _json(await in_thread(ledger.event, agency, eventId, x_saksi_timestamp, x_saksi_signature))
 
 
 def _json(data: Any, status: int = 200) -> Response:

@@ -32,18 +32,16 @@ DEFAULT_DATA_DIR = Path("./saksi-data")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
-def progress_bar(label: str, quiet: bool):
-    """A progress bar on stderr, shown only in a terminal and never with --json."""
+def progress_bar(label: str, quiet: bool, status: bool = False):
+    """A progress bar on stderr, shown only in a terminal and never with --json.
+
+    With `status`, the task's description is shown after the bar (what it is waiting for)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=quiet or not err_console.is_terminal,
-    )
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    if status:
+        columns.append(TextColumn("{task.description}"))
+    return Progress(*columns, console=err_console, disable=quiet or not err_console.is_terminal)
 
 
 @app.callback()

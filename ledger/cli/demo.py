@@ -190,7 +190,7 @@ def demo(
         for receipt in receipts:
             console.print(f"\n[bold]{receipt['label']}[/bold] — {receipt['agency']}")
             console.print(f"  nomor perkara / case ref : {receipt['caseRef']}")
-            console.print(f"  kode akses / access code : {receipt['accessCode']}")
+            console.print(f"  kode akses / access code : {receipt['accessCode']}", soft_wrap=True)
             console.print(f"  {receipt['url']}", soft_wrap=True)
         console.print(f"\ncitizen page {base}/   auditor dashboard {base}/audit   API {base}/docs")
     if no_serve:

@@ -49,5 +49,5 @@ def case_new(
     if json_out:
         console.print_json(data=data)
     else:
-        for key, value in data.items():
-            console.print(f"{key}: {value}")
+        for key, value in data.items():  # one line each, never wrapped (a code is copied whole)
+            console.print(f"{key}: {value}", soft_wrap=True, highlight=False)

@@ -16,7 +16,7 @@ import typer
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
 from ledger.config import Settings
 from ledger.core.encoding import hex0x
-from ledger.errors import Conflict, SaksiError
+from ledger.errors import Conflict
 from ledger.runtime import Runtime, anchor_everything, build_runtime, run_background
 
 
@@ -118,17 +118,18 @@ def serve(
 @app.command()
 def anchor(
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the anchor to be mined.")] = 120.0,
     json_out: JsonFlag = False,
 ) -> None:
-    """Anchor the current tree now (whatever the thresholds) and wait until it is mined."""
+    """Anchor the tree as it is now (whatever the thresholds) and wait until it is mined.
+
+    Safe while `saksi serve` runs: an anchor its worker has in flight is waited for, not raced."""
     runtime = build_runtime(Settings.load(data_dir), password())
     try:
         runtime.workers[0].sync()
-        result, status = anchor_everything(runtime)
+        result, status = anchor_everything(runtime, timeout_s=timeout)
     finally:
         runtime.close()
-    if status.lag_leaves:
-        raise SaksiError(f"{status.lag_leaves} leaves are still not anchored: {status.last_error or 'try again'}")
     data = {
         "treeSize": status.tree_size,
         "anchoredSize": status.anchored_size,

@@ -18,6 +18,9 @@ CASE_KEY_SIZE = 32
 SALT_SIZE = 16
 CASE_REF_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,62}[A-Z0-9])?")
 _ACCESS_CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_ACCESS_CODE_VALUES = {char: value for value, char in enumerate(_ACCESS_CODE_ALPHABET)}
+ACCESS_CODE_LENGTH = 53  # 52 base32 characters of the key and one check character
+EVENT_ID_PREFIX = b"saksi/event-id/v1:"
 
 
 def normalize_case_ref(value: Any) -> str:
@@ -41,25 +44,82 @@ def case_commitment(case_key: bytes, case_ref: str) -> bytes:
     return hmac.new(case_key, CASE_COMMITMENT_PREFIX + ref.encode("ascii"), hashlib.sha256).digest()
 
 
+def access_code_check(symbols: str) -> str:
+    """The check character of an access code: Luhn mod 32 over the base32 symbols.
+
+    It catches every single mistyped character and almost every swap of two neighbours, so
+    that a typo is told as "check the code" rather than as "no case found"."""
+    total, factor = 0, 2
+    for char in reversed(symbols):
+        addend = factor * _ACCESS_CODE_VALUES[char]
+        total += addend // 32 + addend % 32
+        factor = 3 - factor
+    return _ACCESS_CODE_ALPHABET[(32 - total % 32) % 32]
+
+
 def format_access_code(case_key: bytes) -> str:
-    """The case key as printed: RFC 4648 base32, no padding, groups of four joined by '-'."""
+    """The case key as printed: RFC 4648 base32 (no padding) and a check character, groups of four."""
     if len(case_key) != CASE_KEY_SIZE:
         raise InvalidField("caseKey", f"must be {CASE_KEY_SIZE} bytes")
     text = base64.b32encode(case_key).decode("ascii").rstrip("=")
+    text += access_code_check(text)
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def parse_access_code(value: Any) -> bytes:
-    """Accepts what a person types: any case, dashes and spaces ignored."""
+    """Accepts what a person types: any case, dashes and spaces ignored.
+
+    53 characters are the current form (key and check character); the 52 characters of codes
+    printed before the check character existed are still accepted, without that check."""
     if not isinstance(value, str):
         raise InvalidField("accessCode", "must be a string")
     text = re.sub(r"[\s-]", "", value).upper()
-    if len(text) != 52 or any(c not in _ACCESS_CODE_ALPHABET for c in text):
-        raise InvalidField("accessCode", "must be 52 base32 characters (A-Z, 2-7)")
-    key = base64.b32decode(text + "====")
-    if format_access_code(key).replace("-", "") != text:
-        raise InvalidField("accessCode", "has non-zero padding bits")
-    return key
+    if len(text) not in (ACCESS_CODE_LENGTH, ACCESS_CODE_LENGTH - 1) or any(
+        c not in _ACCESS_CODE_ALPHABET for c in text
+    ):
+        raise InvalidField(
+            "accessCode", f"must be {ACCESS_CODE_LENGTH} characters of A-Z and 2-7 (dashes and spaces are ignored)"
+        )
+    if len(text) == ACCESS_CODE_LENGTH:
+        text, check = text[:-1], text[-1]
+        if access_code_check(text) != check:
+            raise InvalidField("accessCode", "check the code: a character is mistyped (the check character differs)")
+    if _ACCESS_CODE_VALUES[text[-1]] & 0x0F:  # 52 characters carry 260 bits: the last 4 are padding
+        raise InvalidField("accessCode", "check the code: its last key character must be A or Q (padding bits)")
+    return base64.b32decode(text + "====")
+
+
+def derive_event_id(
+    case_key: bytes,
+    case_ref: str,
+    case_seq: int,
+    prev_event_hash: bytes,
+    event_type: str,
+    summary: str,
+    occurred_at: int,
+) -> str:
+    """An eventId that only the case key's holder can link to the case (docs/FORMATS.md §7.6).
+
+    "ev-" and 26 base32 characters (130 bits) of HMAC-SHA256 under the case key over the
+    reference, the event's place in the chain and its visible content. The same event built
+    again gives the same id, so a resubmission is answered from the idempotency key; the
+    payload's digest is left out, since its salt is fresh each time it is built."""
+    if len(case_key) != CASE_KEY_SIZE:
+        raise InvalidField("caseKey", f"must be {CASE_KEY_SIZE} bytes")
+    if len(prev_event_hash) != 32:
+        raise InvalidField("prevEventHash", "must be 32 bytes")
+    message = (
+        EVENT_ID_PREFIX
+        + normalize_case_ref(case_ref).encode("ascii")
+        + b"\x00"
+        + case_seq.to_bytes(4, "big")
+        + prev_event_hash
+        + occurred_at.to_bytes(8, "big")
+        + hashlib.sha256(event_type.encode("utf-8")).digest()
+        + hashlib.sha256(summary.encode("utf-8")).digest()
+    )
+    digest = hmac.new(case_key, message, hashlib.sha256).digest()
+    return "ev-" + base64.b32encode(digest[:20]).decode("ascii")[:26].lower()  # 20 bytes: 32 characters
 
 
 def _refuse_unsafe_integral_doubles(value: Any) -> None:

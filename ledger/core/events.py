@@ -159,7 +159,11 @@ class ServiceEvent:
             or len(event_type) > EVENT_TYPE_MAX
             or not EVENT_TYPE_RE.fullmatch(event_type)
         ):
-            raise InvalidField("eventType", "must be dotted lower case like application.submitted, at most 64")
+            raise InvalidField(
+                "eventType",
+                "must be dotted lower case like application.submitted: two or more segments of a-z, 0-9 and _, "
+                "each starting with a letter, at most 64 characters in all",
+            )
         summary = _parse_summary(data["summary"])
         occurred_at = parse_uint("occurredAt", data["occurredAt"], UINT64_MAX, minimum=1)
         payload_digest = parse_hex("payloadDigest", data["payloadDigest"], 32)

@@ -428,3 +428,48 @@ class AnchorWorker:
             backoff_s=self._backoff_s,
             last_error=self._last_error,
         )
+
+
+def anchor_now(
+    store: SqlStore,
+    chain: ChainPort,
+    clock_ms: Callable[[], int],
+    origin: str,
+    timeout_s: float = 120.0,
+    poll_s: float = 0.25,
+    sleep: Callable[[float], None] | None = None,
+    monotonic: Callable[[], float] | None = None,
+) -> tuple[AnchorTickResult, AnchorStatus, int]:
+    """Anchor the tree as it is now, whatever the thresholds, and wait until an anchor covering it is mined.
+
+    Returns (last tick, status, the size that had to be covered). A server's own worker may be
+    anchoring at the same time, with the same key: an anchor in flight is reconciled and waited
+    for like one of ours (it is one row of the same table), a root already on chain is recorded
+    rather than sent again, and a nonce taken by the other process is rebuilt on the next tick; so
+    this waits for, or takes over, the worker's anchoring instead of racing it. Leaves appended
+    meanwhile are not waited for. Raises ChainUnavailable when the chain does not answer, and
+    RetryLater when the target is still not covered after `timeout_s`.
+    """
+    import time
+
+    sleep = sleep or time.sleep
+    monotonic = monotonic or time.monotonic
+    worker = AnchorWorker(
+        store, chain, clock_ms, AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1), origin=origin
+    )
+    with store.read() as reader:
+        target = reader.tree_size()
+    deadline = monotonic() + timeout_s
+    while True:
+        result = worker.tick()
+        status = worker.status()
+        if status.anchored_size >= target:
+            return result, status, target
+        if result.action == "backoff" and not status.chain_available:
+            raise ChainUnavailable(result.error or "the chain does not answer")
+        if monotonic() >= deadline:
+            raise RetryLater(
+                f"tree size {target} is still not anchored after {timeout_s:.0f} s "
+                f"(anchored: {status.anchored_size}): {status.last_error or 'the chain has not mined it yet'}"
+            )
+        sleep(poll_s if result.retry_in_s is None else min(result.retry_in_s, poll_s * 8))

@@ -76,8 +76,18 @@ class Receipt:
         }
 
 
-def parse_submission(item: Any, domain: Domain, settings: AppendSettings, now_ms: int) -> Submission:
-    """Parse one item of docs/FORMATS.md §11; raises InvalidField or AuthenticationFailed."""
+ERASURE_DOOR = (
+    "erasure.* events enter the log only through POST /v1/erasures (saksi erase), which shreds the payloads they name"
+)
+
+
+def parse_submission(
+    item: Any, domain: Domain, settings: AppendSettings, now_ms: int, erasure: bool = False
+) -> Submission:
+    """Parse one item of docs/FORMATS.md §11; raises InvalidField or AuthenticationFailed.
+
+    `erasure` is set only by the erasure door (services.lawful_erasure): anywhere else an
+    `erasure.*` event is refused, so that the log never claims an erasure nothing carried out."""
     if not isinstance(item, dict):
         raise InvalidField("item", "must be an object")
     unknown = sorted(set(item) - SUBMISSION_FIELDS)
@@ -86,6 +96,8 @@ def parse_submission(item: Any, domain: Domain, settings: AppendSettings, now_ms
     if item.get("version", 1) != 1:
         raise InvalidField("version", "unknown event version (this ledger accepts version 1)")
     event = ServiceEvent.from_json(item.get("event"))
+    if event.event_type.startswith("erasure.") and not erasure:
+        raise InvalidField("event.eventType", ERASURE_DOOR)
     if event.occurred_at * 1000 > now_ms + settings.max_clock_skew_s * 1000:
         raise InvalidField("occurredAt", f"is more than {settings.max_clock_skew_s} s in the future")
     signature = parse_hex("signature", item.get("signature"), 65)
@@ -118,14 +130,14 @@ class Appender:
         # matches (another process or thread may have appended since; then it is read again).
         self._edge: tuple[int, tuple[bytes, ...]] = (-1, ())
 
-    def parse(self, items: Sequence[Any]) -> list[Submission | SaksiError]:
+    def parse(self, items: Sequence[Any], erasure: bool = False) -> list[Submission | SaksiError]:
         if len(items) > self.settings.max_batch:
             raise TooLarge(f"batch has {len(items)} events, limit {self.settings.max_batch}")
         now = self.clock_ms()
         out: list[Submission | SaksiError] = []
         for position, item in enumerate(items):
             try:
-                out.append(parse_submission(item, self.domain, self.settings, now))
+                out.append(parse_submission(item, self.domain, self.settings, now, erasure))
             except SaksiError as exc:
                 exc.evidence.setdefault("index", position)
                 out.append(exc)

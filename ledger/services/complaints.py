@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from coincurve import PublicKey
 from sqlalchemy import insert, select
 
 from ledger.core.commitment import (
@@ -25,16 +24,23 @@ from ledger.core.commitment import (
     SALT_SIZE,
     canonical_json,
     case_commitment,
+    derive_event_id,
     format_access_code,
     normalize_case_ref,
     parse_access_code,
     payload_digest,
 )
-from ledger.core.encoding import ZERO32, hex0x, keccak256, parse_hex
+from ledger.core.encoding import ZERO32, hex0x
 from ledger.core.events import SUMMARY_MAX, Domain, ServiceEvent, SignedEvent
-from ledger.core.signatures import address_of, normalize_signature, sign_digest
-from ledger.errors import AuthenticationFailed, Forbidden, InvalidField, NotFound, RetryLater, SaksiError
+from ledger.core.signatures import sign_digest
+from ledger.errors import InvalidField, NotFound, RetryLater, SaksiError
 from ledger.services.append import Appender, Receipt, Submission
+from ledger.services.signed_requests import (
+    REQUEST_MAX_AGE_S,
+    check_agency_request,
+    request_message,
+    sign_agency_request,
+)
 from ledger.storage.schema import complaints, events, payloads
 from ledger.storage.sql import SqlStore
 
@@ -49,7 +55,6 @@ CATEGORY_NAMES = {
     "data": "data salah",
     "other": "lainnya",
 }
-INBOX_MAX_AGE_S = 300
 
 
 @dataclass(frozen=True)
@@ -108,14 +113,16 @@ class ComplaintsDesk:
             "message": message,
         }
         salt = os.urandom(SALT_SIZE)
+        summary = complaint_summary(category, names.get(concerned_agency) or concerned_agency)
         event = ServiceEvent(
-            event_id=f"{complaint_ref}-1",
+            # not f"{complaint_ref}-1": whoever learnt the reference could read the event back
+            event_id=derive_event_id(key, complaint_ref, 1, ZERO32, "complaint.filed", summary, now_s),
             agency=self.agency,
             case_commitment=commitment,
             case_seq=1,
             prev_event_hash=ZERO32,
             event_type="complaint.filed",
-            summary=complaint_summary(category, names.get(concerned_agency) or concerned_agency),
+            summary=summary,
             occurred_at=now_s,
             payload_digest=payload_digest(salt, payload),
         )
@@ -149,37 +156,21 @@ def complaint_summary(category: str, agency_name: str) -> str:
     return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
 
 
+INBOX_MAX_AGE_S = REQUEST_MAX_AGE_S
+
+
 def inbox_message(agency: str, timestamp: int) -> bytes:
     """What an agency signs (EIP-191 personal_sign) to read its complaints inbox."""
-    return f"saksi-inbox:v1:{agency}:{timestamp}".encode()
-
-
-def _personal_digest(message: bytes) -> bytes:
-    return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+    return request_message("inbox", agency, timestamp)
 
 
 def sign_inbox_request(agency: str, timestamp: int, private_key: bytes) -> str:
-    return hex0x(sign_digest(_personal_digest(inbox_message(agency, timestamp)), private_key))
+    return sign_agency_request("inbox", agency, timestamp, private_key)
 
 
 def check_inbox_request(store: SqlStore, agency: str, timestamp: int, signature_hex: str, now_ms: int) -> None:
     """The request must be signed by the agency's active signer within INBOX_MAX_AGE_S."""
-    if abs(now_ms // 1000 - timestamp) > INBOX_MAX_AGE_S:
-        raise AuthenticationFailed("inbox request timestamp is too old or in the future")
-    signature = normalize_signature(parse_hex("signature", signature_hex, 65))
-    try:
-        public_key = PublicKey.from_signature_and_message(
-            signature[:64] + bytes([signature[64] - 27]),
-            _personal_digest(inbox_message(agency, timestamp)),
-            hasher=None,
-        )
-    except ValueError:
-        raise AuthenticationFailed("inbox signature does not recover") from None
-    signer = address_of(public_key)
-    with store.read() as reader:
-        current = reader.active_signers([agency]).get(agency)
-    if current is None or current.status != "active" or current.signer != signer:
-        raise Forbidden(f"{hex0x(signer)} is not the active signer of agency {agency}")
+    check_agency_request(store, "inbox", agency, timestamp, signature_hex, now_ms)
 
 
 def inbox(store: SqlStore, agency: str, limit: int = 100, after: int = 0) -> list[dict[str, Any]]:

@@ -44,7 +44,7 @@ def _erasure_request(submission: Submission) -> tuple[list[int], str]:
 
 def erase(appender: Appender, item: Any) -> dict[str, Any]:
     """Append the signed erasure event and shred the payloads it names, atomically."""
-    (parsed,) = appender.parse([item])
+    (parsed,) = appender.parse([item], erasure=True)
     if isinstance(parsed, SaksiError):
         raise parsed
     leaves, basis = _erasure_request(parsed)

@@ -18,6 +18,7 @@ from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs, stats
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
+from ledger.services.signed_requests import check_agency_request
 from ledger.storage.schema import events
 from ledger.storage.sql import AnchorRecord, Reader, SqlStore, StoredEvent
 
@@ -88,7 +89,12 @@ class Ledger:
 
         return erase(self.appender, item)
 
-    def event(self, agency: str, event_id: str) -> dict[str, Any]:
+    def event(self, agency: str, event_id: str, timestamp: int, signature: str) -> dict[str, Any]:
+        """An agency reads back one of its events; the request is signed by its active signer.
+
+        Not public: the answer carries the case commitment, which opens the whole timeline, and
+        an eventId may be guessable (docs/THREAT_MODEL.md, linkability of event ids)."""
+        check_agency_request(self.store, "events", agency, timestamp, signature, self.clock_ms())
         with self.store.read() as reader:
             found = reader.events_by_key([(agency, event_id)]).get((agency, event_id))
             if found is None:

@@ -1,17 +1,28 @@
-"""Bulk submission from JSONL or CSV, resumable without duplicates.
+"""Bulk submission from JSONL or CSV, resumable without duplicates and without lookups.
 
 Every item is built and signed once and written to a journal (fsynced) *before*
-it is sent; acknowledgements are journalled after. An interrupted run re-sends
-the journalled items byte for byte, which the ledger answers with their
-original receipts, and builds the rest on top of the journalled case heads.
+it is sent. The journal belongs to one submission: the log it was built for (its
+origin and EIP-712 domain), the agency and its signer, and the file's content; a
+journal of another submission is never reused. An interrupted run re-sends every
+journalled item byte for byte, acknowledged or not, so that whether an event is
+already in the log is only ever said by that log's own answer (an identical
+resubmission gets its original receipt, `created: false`).
+
+No case is looked up first: every case is built on the head the run knows (a case
+first seen starts at 0), and the ledger's stale-case-head answer, which carries the
+case's current head, is the authority; the case's refused items are built again on
+it and re-sent. So bulk onboarding never touches the citizens' rate-limited routes.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +30,18 @@ from typing import Any
 import orjson
 
 from ledger.client import AgencyClient, CaseState
-from ledger.core.commitment import parse_access_code
-from ledger.core.encoding import parse_hex
+from ledger.core.commitment import canonical_json, normalize_case_ref, parse_access_code
+from ledger.core.encoding import ZERO32, hex0x, parse_hex
 from ledger.core.events import ServiceEvent
-from ledger.errors import InvalidField, InvalidInput, RetryLater, SaksiError
+from ledger.errors import InvalidField, InvalidInput, RetryLater, SaksiError, StaleCaseHead
 
 INPUT_FIELDS = {"caseRef", "accessCode", "caseKey", "eventId", "eventType", "summary", "occurredAt", "payload"}
+INPUT_HELP = (
+    "columns: caseRef, accessCode (or caseKey), eventType, summary, and optionally occurredAt, eventId, payload"
+)
+SIGNED_EVENT_FIELDS = {"agency", "caseCommitment", "caseSeq", "prevEventHash", "payloadDigest", "event", "signature"}
+JOURNAL_FORMAT = "saksi.submit-journal/v1"
+MAX_REBASES = 5  # rounds of stale-case-head answers per batch before a case's items are reported refused
 
 
 @dataclass(frozen=True)
@@ -39,11 +56,33 @@ class InputEvent:
     payload: Any
 
 
+def _check_event_fields(row: dict[str, Any], occurred: int | None) -> None:
+    """Every rule of docs/FORMATS.md §3.3 the row's own fields must keep, checked before anything is sent."""
+    ServiceEvent.from_json(
+        {
+            "eventId": row.get("eventId") or "probe",
+            "agency": "probe",
+            "caseCommitment": "0x" + "11" * 32,
+            "caseSeq": 1,
+            "prevEventHash": hex0x(ZERO32),
+            "eventType": row["eventType"],
+            "summary": row["summary"],
+            "occurredAt": 1 if occurred is None else occurred,
+            "payloadDigest": hex0x(ZERO32),
+        }
+    )
+
+
 def _parse_row(row: dict[str, Any], line: int) -> InputEvent:
     try:
         unknown = sorted(set(row) - INPUT_FIELDS)
         if unknown:
-            raise InvalidField(unknown[0], "is not an input column")
+            if set(row) & SIGNED_EVENT_FIELDS:
+                raise InvalidInput(
+                    f"{unknown[0]} is not an input column: saksi submit signs the events itself and takes unsigned "
+                    f"rows, not signed events (docs/FORMATS.md §3); {INPUT_HELP}"
+                )
+            raise InvalidInput(f"{unknown[0]} is not an input column; {INPUT_HELP}")
         if "accessCode" in row and row["accessCode"]:
             key = parse_access_code(row["accessCode"])
         elif row.get("caseKey"):
@@ -53,18 +92,22 @@ def _parse_row(row: dict[str, Any], line: int) -> InputEvent:
         for name in ("caseRef", "eventType", "summary"):
             if not isinstance(row.get(name), str) or not row[name]:
                 raise InvalidField(name, "is required")
+        ref = normalize_case_ref(row["caseRef"])
         occurred = row.get("occurredAt")
         if isinstance(occurred, str):
             occurred = int(occurred) if occurred.strip().isdigit() else None if not occurred.strip() else "bad"
         if occurred is not None and (isinstance(occurred, bool) or not isinstance(occurred, int)):
-            raise InvalidField("occurredAt", "must be unix seconds")
+            raise InvalidField("occurredAt", "must be unix seconds (an integer)")
+        _check_event_fields(row, occurred)
         payload = row.get("payload")
         if isinstance(payload, str) and payload.strip():
             payload = orjson.loads(payload)
         elif payload == "":
             payload = None
+        if payload is not None:
+            canonical_json(payload)
         return InputEvent(
-            line, row["caseRef"], key, row["eventType"], row["summary"], row.get("eventId") or None, occurred, payload
+            line, ref, key, row["eventType"], row["summary"], row.get("eventId") or None, occurred, payload
         )
     except orjson.JSONDecodeError:
         raise InvalidInput(f"line {line}: payload is not JSON") from None
@@ -100,26 +143,60 @@ def read_input(path: Path) -> list[InputEvent]:
     return out
 
 
-class Journal:
-    """Append-only JSONL next to the input: built items, then acknowledgements."""
+def submission_key(info: dict[str, Any], agency: str, signer: bytes, content: bytes) -> str:
+    """What makes a submission: the log (origin and EIP-712 domain), the agency, its signer, the file."""
+    identity = {
+        "origin": info.get("origin"),
+        "eip712Domain": info.get("eip712Domain"),
+        "agency": agency,
+        "signer": hex0x(signer),
+        "file": hashlib.sha256(content).hexdigest(),
+    }
+    return hashlib.sha256(canonical_json(identity)).hexdigest()
 
-    def __init__(self, path: Path) -> None:
+
+def default_journal_path(path: Path, key: str) -> Path:
+    """One journal per submission, beside the input: staging and production runs never share one."""
+    return path.with_name(f"{path.name}.{key[:16]}.progress.jsonl")
+
+
+class Journal:
+    """Append-only JSONL: a header naming the submission, then built items and acknowledgements."""
+
+    def __init__(self, path: Path, key: str, legacy: bool = False) -> None:
+        """`legacy`: the caller named this journal, so one an earlier saksi submit wrote (no header,
+        so no telling which submission it was) may be resumed: its items are sent again and the
+        server says what it holds."""
         self.path = path
-        self.built: dict[int, dict[str, Any]] = {}  # input line -> item
+        self.built: dict[int, dict[str, Any]] = {}  # input line -> item (the latest build wins)
         self.acked: dict[int, dict[str, Any]] = {}  # input line -> receipt
-        if path.exists():
-            for raw in path.read_bytes().splitlines():
-                try:
-                    record = orjson.loads(raw)
-                except orjson.JSONDecodeError:
+        fresh = not path.exists() or path.stat().st_size == 0
+        if not fresh:
+            records = path.read_bytes().splitlines()
+            header = _record(records[0]) if records else None
+            headerless = legacy and header is not None and header.get("kind") in ("built", "acked")
+            if not headerless and (not header or header.get("kind") != "header" or header.get("key") != key):
+                raise InvalidInput(
+                    f"{path} is the journal of another submission (another server, agency, key or file content): "
+                    "give another --journal or remove it"
+                )
+            for raw in records if headerless else records[1:]:
+                record = _record(raw)
+                if record is None:
                     break  # a torn last line after a crash: everything before it is intact
                 (self.built if record["kind"] == "built" else self.acked)[record["line"]] = record["data"]
         self._handle = open(path, "ab")  # noqa: SIM115 - kept open for the run
+        if fresh:
+            self._append([{"kind": "header", "format": JOURNAL_FORMAT, "key": key}])
 
     def write(self, kind: str, records: list[tuple[int, dict[str, Any]]]) -> None:
+        self._append([{"kind": kind, "line": line, "data": data} for line, data in records])
         for line, data in records:
-            self._handle.write(orjson.dumps({"kind": kind, "line": line, "data": data}) + b"\n")
             (self.built if kind == "built" else self.acked)[line] = data
+
+    def _append(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            self._handle.write(orjson.dumps(record) + b"\n")
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
@@ -127,20 +204,35 @@ class Journal:
         self._handle.close()
 
 
+def _record(raw: bytes) -> dict[str, Any] | None:
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
 @dataclass
 class SubmitReport:
     total: int = 0
     created: int = 0
-    already: int = 0
+    already: int = 0  # said by the server: an identical resubmission, answered with its original receipt
+    rebuilt: int = 0  # built again on the head named by a stale-case-head answer
     failed: list[tuple[int, str]] = field(default_factory=list)
+    journal: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "total": self.total,
             "created": self.created,
             "alreadyAccepted": self.already,
+            "rebuilt": self.rebuilt,
             "failed": [{"line": line, "error": error} for line, error in self.failed],
+            "journal": None if self.journal is None else str(self.journal),
         }
+
+
+CaseKey = tuple[str, bytes]
 
 
 def submit_file(
@@ -150,80 +242,192 @@ def submit_file(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
     max_wait_s: float = 300.0,
+    on_total: Callable[[int], None] | None = None,
 ) -> SubmitReport:
+    """Submit the file's events in batches; the next batch is built and signed while one is in flight.
+
+    Requests stay one at a time and in order; only the building overlaps the server's answer."""
     events = read_input(path)
-    journal = Journal(journal_path or path.with_name(path.name + ".progress.jsonl"))
-    report = SubmitReport(total=len(events))
+    if on_total:
+        on_total(len(events))
+    key = submission_key(client.info(), client.agency, client.address, path.read_bytes())
+    named = journal_path is not None
+    journal_path = journal_path or default_journal_path(path, key)
+    legacy = path.with_name(path.name + ".progress.jsonl")
+    if not named and legacy.exists() and not journal_path.exists():
+        raise InvalidInput(
+            f"{legacy} is the journal of an earlier saksi submit, which does not say which server it was for: "
+            f"resume it with --journal {legacy} (every event in it is sent again and the server says which it "
+            "holds), or remove it"
+        )
+    journal = Journal(journal_path, key, legacy=named)
+    run = _Run(client, journal, SubmitReport(total=len(events), journal=journal_path), max_wait_s)
     try:
-        cases: dict[str, CaseState] = {}
-        for chunk in _chunks(events, batch_size):
-            items: list[tuple[int, dict[str, Any]]] = []
-            new_built: list[tuple[int, dict[str, Any]]] = []
-            for event in chunk:
-                if event.line in journal.acked:
-                    report.already += 1
-                    _advance(cases, event, journal.built[event.line])
-                    if progress:
-                        progress(1)
-                    continue
-                item = journal.built.get(event.line)
-                if item is None:
-                    case = cases.get(event.case_ref) or client.open_case(event.case_ref, event.case_key)
-                    cases[event.case_ref] = case
-                    item = client.build(
-                        case,
-                        event.event_type,
-                        event.summary,
-                        occurred_at=event.occurred_at,
-                        event_id=event.event_id,
-                        payload=event.payload,
-                    )
-                    new_built.append((event.line, item))
-                else:
-                    _advance(cases, event, item)
-                items.append((event.line, item))
-            if new_built:
-                journal.write("built", new_built)  # before sending: a retry must resend the same bytes
-            if items:
-                outcomes = _send_with_retry(client, [item for _, item in items], max_wait_s)
-                acked: list[tuple[int, dict[str, Any]]] = []
-                for (line, _), outcome in zip(items, outcomes, strict=True):
-                    if isinstance(outcome, SaksiError):
-                        report.failed.append((line, outcome.message))
-                    else:
-                        acked.append((line, outcome))
-                        if outcome.get("created"):
-                            report.created += 1
-                        else:
-                            report.already += 1
-                journal.write("acked", acked)
-                if progress:
-                    progress(len(items))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="saksi-submit") as sender:
+            in_flight: tuple[Future[list[Any]], dict[int, Pending], int] | None = None
+            for chunk in _chunks(events, batch_size):
+                pending = run.build(chunk)
+                if in_flight is not None:
+                    run.finish(*in_flight, progress)
+                items = [pending[line][1] for line in sorted(pending)]
+                in_flight = (sender.submit(_send_with_retry, client, items, max_wait_s), pending, len(chunk))
+            if in_flight is not None:
+                run.finish(*in_flight, progress)
     finally:
         journal.close()
-    return report
+    return run.report
 
 
-def _advance(cases: dict[str, CaseState], event: InputEvent, item: dict[str, Any]) -> None:
+Pending = tuple[InputEvent, dict[str, Any]]
+
+
+class _Run:
+    """The state of one submission: case heads as this run knows them, and the cases it stopped."""
+
+    def __init__(self, client: AgencyClient, journal: Journal, report: SubmitReport, max_wait_s: float) -> None:
+        self.client = client
+        self.journal = journal
+        self.report = report
+        self.max_wait_s = max_wait_s
+        self.cases: dict[CaseKey, CaseState] = {}
+        self.blocked: dict[CaseKey, int] = {}  # a case whose event was refused: its later events are not sent
+
+    def build(self, chunk: list[InputEvent]) -> dict[int, Pending]:
+        """The chunk's items: journalled ones as they were signed, the others built and journalled now."""
+        pending: dict[int, Pending] = {}
+        new_built: list[tuple[int, dict[str, Any]]] = []
+        for event in chunk:
+            refused = self.blocked.get((event.case_ref, event.case_key))
+            if refused is not None:
+                self.report.failed.append((event.line, _after_refusal(refused)))
+                continue
+            item = self.journal.built.get(event.line)
+            if item is None:
+                item = _build(self.client, self.cases, event)
+                new_built.append((event.line, item))
+            else:
+                _advance(self.cases, event, item)
+            pending[event.line] = (event, item)
+        if new_built:
+            self.journal.write("built", new_built)  # before sending: a retry must resend the same bytes
+        return pending
+
+    def finish(
+        self,
+        sent: Future[list[Any]],
+        pending: dict[int, Pending],
+        size: int,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Take the server's answers to a batch; send again, on the heads it named, what was stale."""
+        outcomes = sent.result() if pending else []
+        for _ in range(MAX_REBASES + 1):
+            pending = self.answer(pending, outcomes)
+            pending = {line: p for line, p in pending.items() if not self._stopped(line, p[0])}
+            if not pending:
+                break
+            outcomes = _send_with_retry(self.client, [pending[line][1] for line in sorted(pending)], self.max_wait_s)
+        for line, (event, _) in sorted(pending.items()):
+            self.blocked.setdefault((event.case_ref, event.case_key), line)
+            self.report.failed.append((line, "the case's head kept moving (stale-case-head): run again"))
+        if progress:
+            progress(size)
+
+    def _stopped(self, line: int, event: InputEvent) -> bool:
+        refused = self.blocked.get((event.case_ref, event.case_key))
+        if refused is None:
+            return False
+        self.report.failed.append((line, _after_refusal(refused)))
+        return True
+
+    def answer(self, pending: dict[int, Pending], outcomes: list[Any]) -> dict[int, Pending]:
+        """Count what the server said; return the stale items, built again on the heads it named.
+
+        Only a case's first unaccepted event may move to the server's head: an event built on one
+        the server refused would otherwise be appended on top of what the case already holds
+        (twice, if the refused one was an earlier copy of the same step)."""
+        report = self.report
+        acked: list[tuple[int, dict[str, Any]]] = []
+        stale: dict[CaseKey, list[tuple[int, StaleCaseHead]]] = {}
+        for line, outcome in zip(sorted(pending), outcomes, strict=True):
+            event = pending[line][0]
+            case_key = (event.case_ref, event.case_key)
+            if case_key in self.blocked:
+                report.failed.append((line, _after_refusal(self.blocked[case_key])))
+            elif isinstance(outcome, StaleCaseHead):
+                stale.setdefault(case_key, []).append((line, outcome))
+            elif isinstance(outcome, SaksiError):
+                self.blocked[case_key] = line
+                report.failed.append((line, _refusal(outcome)))
+            else:
+                acked.append((line, outcome))
+                if outcome.get("created"):
+                    report.created += 1
+                else:
+                    report.already += 1
+        if acked:
+            self.journal.write("acked", acked)
+        again: dict[int, Pending] = {}
+        rebuilt: list[tuple[int, dict[str, Any]]] = []
+        for case_key, refused in stale.items():
+            AgencyClient.rebase(self.cases[case_key], refused[0][1])  # the head before its first refused item
+            for line, _ in refused:
+                event = pending[line][0]
+                item = _build(self.client, self.cases, event)
+                again[line] = (event, item)
+                rebuilt.append((line, item))
+        if rebuilt:
+            self.journal.write("built", rebuilt)
+            report.rebuilt += len(rebuilt)
+        return again
+
+
+def _after_refusal(line: int) -> str:
+    return f"not sent: an earlier event of this case (line {line}) was refused, and this one builds on it"
+
+
+def _refusal(error: SaksiError) -> str:
+    if error.kind == "duplicate-event":
+        return (
+            f"{error.message} (the log holds another event under this eventId; "
+            "if this file was submitted before without its journal, its payload salts differ)"
+        )
+    return error.message
+
+
+def _build(client: AgencyClient, cases: dict[CaseKey, CaseState], event: InputEvent) -> dict[str, Any]:
+    case = cases.setdefault((event.case_ref, event.case_key), client.open_case(event.case_ref, event.case_key))
+    return client.build(
+        case,
+        event.event_type,
+        event.summary,
+        occurred_at=event.occurred_at,
+        event_id=event.event_id,
+        payload=event.payload,
+    )
+
+
+def _advance(cases: dict[CaseKey, CaseState], event: InputEvent, item: dict[str, Any]) -> None:
     """Move the in-memory head past a journalled item."""
     built = ServiceEvent.from_json(item["event"])
-    case = cases.setdefault(event.case_ref, CaseState(event.case_ref, event.case_key))
-    if built.case_seq > case.seq:
-        case.seq, case.head = built.case_seq, built.hash_struct()
+    case = cases.setdefault((event.case_ref, event.case_key), CaseState(event.case_ref, event.case_key))
+    case.seq, case.head = built.case_seq, built.hash_struct()
 
 
 def _send_with_retry(client: AgencyClient, items: list[dict[str, Any]], max_wait_s: float) -> list[Any]:
-    import time
-
     deadline = time.monotonic() + max_wait_s
     delay = 0.5
     while True:
         try:
             return client.submit(items)
-        except RetryLater:
+        except RetryLater as exc:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(delay)
+            wait = exc.evidence.get("retryAfter")
+            pause = min(float(wait) if isinstance(wait, (int, float)) else delay, 60.0)
+            if client.on_wait is not None:
+                client.on_wait(pause, exc)
+            time.sleep(pause)
             delay = min(delay * 2, 10.0)
 
 

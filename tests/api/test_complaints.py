@@ -43,6 +43,8 @@ def test_file_complaint_then_agency_answers(client, clock):
     timeline = client.get(f"/v1/cases/{receipt['caseCommitment']}").json()
     (filed,) = timeline["events"]
     assert filed["eventType"] == "complaint.filed" and filed["agency"] == "pemkot.kupang"
+    # the complaint case's reference does not open its event: the eventId is derived from the key
+    assert filed["eventId"].startswith("ev-") and receipt["caseRef"] not in filed["eventId"]
     assert "tiga minggu" not in filed["summary"]  # the message stays off chain, in the payload
 
     inbox = _inbox(client, clock, DUKCAPIL)

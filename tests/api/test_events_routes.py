@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from ledger.services.signed_requests import sign_agency_request
 from tests.api.conftest import DUKCAPIL, POLRI, anchor_now
 from tests.factories import AgencyKey, CaseBuilder
 
@@ -50,14 +51,58 @@ def test_resubmission_after_anchoring_says_anchored(client, ledger):
     ]
 
 
-def test_get_event_200_and_404(client):
+def _signed_get(client, clock, agency, event_id, key=None, ts=None, scope="events"):
+    ts = clock.now_ms // 1000 if ts is None else ts
+    signature = sign_agency_request(scope, agency.code, ts, (key or agency).key)
+    return client.get(
+        f"/v1/events/{agency.code}/{event_id}",
+        headers={"X-Saksi-Timestamp": str(ts), "X-Saksi-Signature": signature},
+    )
+
+
+def test_get_event_200_and_404_for_the_agency(client, clock):
     item = CaseBuilder(DUKCAPIL).next_item()
     client.post("/v1/events", json=item)
-    got = client.get(f"/v1/events/{DUKCAPIL.code}/{item['event']['eventId']}")
-    assert got.status_code == 200
+    got = _signed_get(client, clock, DUKCAPIL, item["event"]["eventId"])
+    assert got.status_code == 200, got.text
     assert got.json()["summary"] == item["event"]["summary"]
-    _problem(client.get(f"/v1/events/{DUKCAPIL.code}/nope"), 404, "not-found")
+    _problem(_signed_get(client, clock, DUKCAPIL, "nope"), 404, "not-found")
     assert client.get("/v1/events/BAD/x").status_code == 422
+
+
+def test_get_event_is_not_public(client, clock):
+    """Knowing an agency and an eventId is not enough to read the event's case commitment (16.4)."""
+    item = CaseBuilder(DUKCAPIL).next_item()
+    client.post("/v1/events", json=item)
+    event_id = item["event"]["eventId"]
+    unsigned = client.get(f"/v1/events/{DUKCAPIL.code}/{event_id}")
+    assert unsigned.status_code == 422 and "caseCommitment" not in unsigned.text
+    # another agency's key, a signature made for the inbox, and an old timestamp are all refused
+    body = _problem(_signed_get(client, clock, DUKCAPIL, event_id, key=POLRI), 403, "forbidden-signer")
+    assert "caseCommitment" not in body
+    _problem(_signed_get(client, clock, DUKCAPIL, event_id, scope="inbox"), 403, "forbidden-signer")
+    _problem(_signed_get(client, clock, DUKCAPIL, event_id, ts=clock.now_ms // 1000 - 301), 401, "bad-signature")
+
+
+def test_an_erasure_event_is_refused_at_the_events_door(client, ledger):
+    """POST /v1/events takes no erasure.*: it would claim an erasure that nothing carried out (16.5)."""
+    case = CaseBuilder(DUKCAPIL)
+    assert client.post("/v1/events", json=case.next_item(payload={"nama": "Siti"})).status_code == 201
+    erasure = case.next_item(
+        "erasure.personal_data", "Data pribadi dihapus", payload={"erases": [0], "legalBasis": "UU 27/2022"}
+    )
+    body = _problem(client.post("/v1/events", json=erasure), 422, "invalid-field")
+    assert body["field"] == "event.eventType" and "/v1/erasures" in body["rule"]
+    batch = client.post("/v1/events", json={"events": [erasure]})
+    assert batch.status_code == 207 and batch.json()["receipts"][0]["problem"]["field"] == "event.eventType"
+    with ledger.store.read() as reader:
+        assert reader.tree_size() == 1 and reader.payload(0) is not None
+    # the one door: the same event through POST /v1/erasures is appended and shreds the payload
+    answer = client.post("/v1/erasures", json=erasure)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["erased"] == [0]
+    with ledger.store.read() as reader:
+        assert reader.tree_size() == 2 and reader.payload(0) is None
 
 
 def test_conflicting_duplicate_409(client):

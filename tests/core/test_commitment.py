@@ -16,6 +16,7 @@ from ledger.core.commitment import (
     canonical_json,
     case_commitment,
     check_payload,
+    derive_event_id,
     format_access_code,
     normalize_case_ref,
     parse_access_code,
@@ -62,20 +63,55 @@ def test_case_key_must_be_32_bytes() -> None:
 
 
 @PROPERTY
-@given(case_keys, st.sampled_from(["as printed", "lower", "spaces", "bare", "padded"]))
+@given(case_keys, st.sampled_from(["as printed", "lower", "spaces", "bare", "padded", "old"]))
 def test_access_code_round_trip(key: bytes, typing: str) -> None:
     code = format_access_code(key)
     groups = code.split("-")
-    assert len(code.replace("-", "")) == 52 and all(len(g) == 4 for g in groups)
-    assert base64.b32decode(code.replace("-", "") + "====") == key
+    assert len(code.replace("-", "")) == 53 and [len(g) for g in groups] == [4] * 13 + [1]
+    assert base64.b32decode(code.replace("-", "")[:52] + "====") == key
     typed = {
         "as printed": code,
         "lower": code.lower(),
         "spaces": " ".join(groups),
         "bare": "".join(groups),
         "padded": f"\n {code} \t",
+        "old": code[:-2],  # printed before the check character: still accepted
     }[typing]
     assert parse_access_code(typed) == key
+
+
+def _luhn_mod_32(symbols: str) -> str:
+    """Luhn mod N (N = 32) written out again from its textbook definition."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    total = 0
+    for position, char in enumerate(reversed(symbols)):
+        addend = alphabet.index(char) * (2 if position % 2 == 0 else 1)
+        total += addend // 32 + addend % 32
+    return alphabet[(32 - total % 32) % 32]
+
+
+@PROPERTY
+@given(case_keys, st.integers(0, 51), st.integers(1, 31))
+def test_one_mistyped_character_is_told_as_such(key: bytes, position: int, shift: int) -> None:
+    """Every single substitution is caught by the check character, and said to be a typo."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    bare = format_access_code(key).replace("-", "")
+    assert bare[-1] == _luhn_mod_32(bare[:-1])
+    typo = bare[:position] + alphabet[(alphabet.index(bare[position]) + shift) % 32] + bare[position + 1 :]
+    with pytest.raises(InvalidField, match="check the code") as raised:
+        parse_access_code(typo)
+    assert raised.value.field == "accessCode"
+
+
+@PROPERTY
+@given(case_keys, st.integers(0, 51))
+def test_swapped_neighbours_are_caught(key: bytes, position: int) -> None:
+    bare = format_access_code(key).replace("-", "")
+    swapped = bare[:position] + bare[position + 1] + bare[position] + bare[position + 2 :]
+    if swapped == bare or {bare[position], bare[position + 1]} == {"A", "7"}:  # Luhn mod N misses 0 <-> N - 1
+        return
+    with pytest.raises(InvalidField, match="check the code"):
+        parse_access_code(swapped)
 
 
 @pytest.mark.parametrize(
@@ -83,11 +119,12 @@ def test_access_code_round_trip(key: bytes, typing: str) -> None:
     [
         "",
         "A" * 51,
-        "A" * 53,
+        "A" * 54,
         "1" + "A" * 51,  # 0, 1, 8 and 9 are not RFC 4648 base32
         "A" * 51 + "8",
         "A" * 51 + "B",  # 260 bits for 256: the last 4 must be zero
         "A" * 52 + "====",
+        "A" * 52 + "B",  # the check character of 52 A is A
         None,
     ],
 )
@@ -95,6 +132,31 @@ def test_bad_access_codes(typed: Any) -> None:
     with pytest.raises(InvalidField) as raised:
         parse_access_code(typed)
     assert raised.value.field == "accessCode"
+
+
+# --- event ids ------------------------------------------------------------------------------------
+
+
+def test_derived_event_ids_are_hmacs_under_the_case_key() -> None:
+    key, ref = b"\x07" * 32, "KTP-JKS-2026-000123"
+    args = (ref, 2, b"\x01" * 32, "documents.verified", "Dokumen diverifikasi", 1_764_000_000)
+    event_id = derive_event_id(key, *args)
+    message = (
+        b"saksi/event-id/v1:KTP-JKS-2026-000123\x00"
+        + (2).to_bytes(4, "big")
+        + b"\x01" * 32
+        + (1_764_000_000).to_bytes(8, "big")
+        + hashlib.sha256(b"documents.verified").digest()
+        + hashlib.sha256(b"Dokumen diverifikasi").digest()
+    )
+    expected = base64.b32encode(hmac.new(key, message, hashlib.sha256).digest()).decode()[:26].lower()
+    assert event_id == "ev-" + expected
+    assert derive_event_id(key, *args) == event_id  # built again, the same id: resubmission is idempotent
+    assert derive_event_id(key, " ktp-jks-2026-000123 ", *args[1:]) == event_id
+    assert ref not in event_id and "000123" not in event_id
+    assert derive_event_id(b"\x08" * 32, *args) != event_id  # another key: unrelated
+    assert derive_event_id(key, ref, 3, *args[2:]) != event_id
+    assert derive_event_id(key, *args[:5], 1_764_000_001) != event_id
 
 
 # --- RFC 8785 -------------------------------------------------------------------------------------

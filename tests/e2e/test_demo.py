@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import select
 
 from ledger.config import Settings
 from ledger.core.bundle import ProofBundle
@@ -15,6 +16,7 @@ from ledger.core.commitment import case_commitment, parse_access_code
 from ledger.core.verify import verify_bundle
 from ledger.runtime import open_store
 from ledger.services.ledger import Ledger
+from ledger.storage.schema import events
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +42,10 @@ def test_demo_prepares_receipts_that_verify_and_is_safe_to_rerun(tmp_path):
 
     settings = Settings.load(tmp_path / "demo")
     ledger = Ledger(settings, open_store(settings), lambda: 0)
+    with ledger.store.read() as reader:  # no demo eventId names its case reference (16.4)
+        event_ids = [row.event_id for row in reader.conn.execute(select(events.c.event_id))]
+    assert event_ids and all(e.startswith("ev-") for e in event_ids)
+    assert not any(r["caseRef"] in e for r in first["receipts"] for e in event_ids)
     for receipt in first["receipts"]:
         commitment = case_commitment(parse_access_code(receipt["accessCode"]), receipt["caseRef"])
         bundle = ProofBundle.from_json(ledger.case_bundle(commitment).to_json())

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import orjson
@@ -22,6 +24,8 @@ from ledger.client import CaseState
 from ledger.core.encoding import hex0x
 from tests.conftest import POSTGRES_URL
 from tests.live import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.anvil, pytest.mark.chain, pytest.mark.slow]
 SAKSI = [sys.executable, "-m", "ledger.cli"]
@@ -141,10 +145,17 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
             "--json",
         )
         assert json.loads(result.stdout)["created"] == 14
+        # the README tour's example file, then `saksi anchor` while the server's own worker anchors too
+        shutil.copy(ROOT / "examples" / "events.jsonl", tmp_path / "tour.jsonl")
+        tour = _saksi(env, "submit", str(tmp_path / "tour.jsonl"), "--agency", "dukcapil.jaksel",
+                      "--keystore", str(keystore), "--api", api, "--json")  # fmt: skip
+        assert json.loads(tour.stdout)["created"] == 3
+        anchored = _saksi(env, "anchor", "--data-dir", str(data), "--json")
+        assert json.loads(anchored.stdout)["anchoredSize"] >= 17
 
         latest = _wait(
-            lambda: (c := _get(f"{api}/v1/checkpoints/latest")) and c["treeSize"] == 14 and c["anchor"] and c,
-            what="anchor of 14 leaves",
+            lambda: (c := _get(f"{api}/v1/checkpoints/latest")) and c["treeSize"] == 17 and c["anchor"] and c,
+            what="anchor of 17 leaves",
         )
         assert latest["anchor"]["chainId"] == 31337
         bundle_path = tmp_path / "bundle.json"
@@ -162,7 +173,7 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
         witness = _saksi(
             env, "monitor", "--api", api, "--rpc", anvil.url, "--once", "--json", "--state", str(tmp_path / "w.json")
         )
-        assert json.loads(witness.stdout)["alerts"] == [] and json.loads(witness.stdout)["treeSize"] == 14
+        assert json.loads(witness.stdout)["alerts"] == [] and json.loads(witness.stdout)["treeSize"] == 17
         witness = _saksi(env, "monitor", "--api", api, "--data-dir", str(data), "--once", "--state", str(tmp_path / "w2.json"))  # fmt: skip
         assert "consistent with the chain" in witness.stdout
         audit = _saksi(env, "audit", "--data-dir", str(data), "--json", check=False)

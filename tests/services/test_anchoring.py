@@ -309,3 +309,43 @@ def test_on_the_embedded_chain_an_anchor_is_final_once_mined(store, appender, cl
         assert chain.latest_checkpoint() == (5, log_root(store, 5))
     finally:
         base.close()
+
+
+def test_saksi_anchor_waits_for_the_servers_anchor_in_flight_instead_of_racing_it(store, appender, clock, own_anvil):
+    """20.2c: the server's worker has an anchor in the pool, not mined yet, and one more leaf arrived: the
+    command reconciles and waits for that anchor, then anchors the rest, once each (it used to tick 50
+    times in a row and say '1 leaves are still not anchored: try again')."""
+    import threading
+    from types import SimpleNamespace
+
+    from ledger.core.checkpoint import default_origin
+    from ledger.runtime import anchor_everything
+
+    chain = node_chain(own_anvil)
+    chain.request("evm_setAutomine", [False])
+    append(appender, 5)
+    server = worker(store, chain, clock)
+    assert server.tick().action == "anchored"  # in the pool, not mined
+    append(appender, 1)
+    stop = threading.Event()
+
+    def miner():
+        time.sleep(0.5)
+        while not stop.is_set():
+            mine(chain)
+            stop.wait(0.2)
+
+    thread = threading.Thread(target=miner, daemon=True)
+    thread.start()
+    origin = default_origin(chain.chain_id, chain.contract_address)
+    runtime = SimpleNamespace(
+        store=store, chain=chain, ledger=SimpleNamespace(clock_ms=clock), settings=SimpleNamespace(origin=origin)
+    )
+    try:
+        _, status = anchor_everything(runtime, timeout_s=30)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        chain.request("evm_setAutomine", [True])
+    assert status.anchored_size == 6 and status.lag_leaves == 0
+    assert anchored_sizes(chain) == [5, 6]

@@ -93,6 +93,20 @@ def test_the_citizens_timeline_still_verifies(world):
     assert bundle.events[-1].event.event_type == "erasure.personal_data"
 
 
+def test_the_ordinary_append_path_refuses_erasure_events(world):
+    """One door: an erasure.* event through the append path (POST /v1/events) would put in the log an
+    erasure that nothing carried out; it is refused, nothing is written, and erase() still takes it."""
+    item = world.erasure_item([0], advance=False)
+    (outcome,) = world.appender.submit([item])
+    assert isinstance(outcome, InvalidField) and outcome.field == "event.eventType"
+    assert "/v1/erasures" in outcome.rule
+    assert world.tree_size() == 5
+    with world.store.read() as reader:
+        assert reader.payload(0) is not None
+    assert erase(world.appender, item)["erased"] == [0]
+    assert world.audit().clean
+
+
 def test_resubmitting_the_same_erasure_is_idempotent(world):
     item = world.erasure_item([0])
     first = erase(world.appender, item)

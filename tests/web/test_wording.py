@@ -77,9 +77,16 @@ def test_erasure_and_unknown_event_types_read_as_words(tab: Tab, site: Site) -> 
     for event_type, summary in [
         ("application.submitted", "Permohonan KTP-el diterima"),
         ("permit.stamp_renewed", "Cap izin diperbarui"),
-        ("erasure.personal_data", "Data pribadi dihapus (UU 27/2022)"),
     ]:
-        _submit(site.ledger, [case.next_item(event_type, summary, occurredAt=BASE_TIME_S)])
+        _submit(site.ledger, [case.next_item(event_type, summary, occurredAt=BASE_TIME_S, payload={"nik": "0"})])
+    first = site.ledger.case_timeline(case.commitment)["events"][0]["leafIndex"]
+    erasure = case.next_item(  # the one door for erasure events: POST /v1/erasures (Ledger.erase)
+        "erasure.personal_data",
+        "Data pribadi dihapus (UU 27/2022)",
+        occurredAt=BASE_TIME_S,
+        payload={"erases": [first], "legalBasis": "UU 27/2022 Pasal 8"},
+    )
+    site.ledger.erase(erasure)
     tab.page.goto(f"{site.url}/{_case(case).fragment}")
     tab.page.locator("#case-title", has_text=case.ref).wait_for()
     page = tab.page.inner_text("#result")

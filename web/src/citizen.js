@@ -55,8 +55,8 @@ async function lookup(refText, codeText, { quiet = false } = {}) {
   }
   try {
     key = parseAccessCode(codeText);
-  } catch {
-    return fail({ key: 'err.code' }, 'access-code');
+  } catch (error) {
+    return fail({ key: error.reason === 'check' ? 'err.codeCheck' : 'err.code' }, 'access-code');
   }
   state.busy = true;
   if (!quiet) {
@@ -205,7 +205,7 @@ function renderForm() {
   }
   for (const id of ['case-ref', 'access-code']) {
     const invalid =
-      (state.lookupError?.key === 'err.ref' && id === 'case-ref') || (['err.code', 'err.codeMissing'].includes(state.lookupError?.key) && id === 'access-code');
+      (state.lookupError?.key === 'err.ref' && id === 'case-ref') || (['err.code', 'err.codeCheck', 'err.codeMissing'].includes(state.lookupError?.key) && id === 'access-code');
     $(id).setAttribute('aria-invalid', invalid ? 'true' : 'false');
     $(id).setAttribute('aria-describedby', invalid ? `lookup-error ${id}-hint` : `${id}-hint`);
   }
@@ -634,7 +634,7 @@ function start() {
     ev.preventDefault();
     lookup($('case-ref').value, $('access-code').value);
   });
-  // The access code is a two-line text area (so that all 64 characters show on a phone); Enter submits.
+  // The access code is a two-line text area (so that all 66 characters show on a phone); Enter submits.
   $('access-code').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();

@@ -353,7 +353,10 @@ export function parseEvent(data) {
   }
   const eventType = data.eventType;
   if (typeof eventType !== 'string' || eventType.length > 64 || !EVENT_TYPE_RE.test(eventType)) {
-    throw new InvalidField('eventType', 'must be dotted lower case like application.submitted, at most 64');
+    throw new InvalidField(
+      'eventType',
+      'must be dotted lower case like application.submitted: two or more segments of a-z, 0-9 and _, each starting with a letter, at most 64 characters in all',
+    );
   }
   const summary = parseSummary(data.summary);
   const occurredAt = parseUint('occurredAt', data.occurredAt, UINT64_MAX, 1n);
@@ -577,20 +580,50 @@ export function normalizeCaseRef(value) {
   return ref;
 }
 
-export function formatAccessCode(caseKey) {
-  if (caseKey.length !== 32) throw new InvalidField('caseKey', 'must be 32 bytes');
-  return base32Encode(caseKey).match(/.{1,4}/g).join('-');
+/** The check character of an access code: Luhn mod 32 over its base32 symbols (FORMATS §7.3). */
+export function accessCodeCheck(symbols) {
+  let total = 0;
+  let factor = 2;
+  for (let i = symbols.length - 1; i >= 0; i--) {
+    const addend = factor * B32.indexOf(symbols[i]);
+    total += Math.floor(addend / 32) + (addend % 32);
+    factor = 3 - factor;
+  }
+  return B32[(32 - (total % 32)) % 32];
 }
 
-/** Accepts what a person types: any case, dashes and white space ignored. */
+export function formatAccessCode(caseKey) {
+  if (caseKey.length !== 32) throw new InvalidField('caseKey', 'must be 32 bytes');
+  const text = base32Encode(caseKey);
+  return (text + accessCodeCheck(text)).match(/.{1,4}/g).join('-');
+}
+
+/**
+ * Accepts what a person types: any case, dashes and white space ignored. 53 characters (key and
+ * check character) or the 52 of codes printed before the check character existed. A code whose check
+ * character differs is refused with `reason: 'check'`: one character is mistyped.
+ */
 export function parseAccessCode(value) {
   if (typeof value !== 'string') throw new InvalidField('accessCode', 'must be a string');
-  const text = value.replace(/[\s-]/g, '').toUpperCase();
-  if (text.length !== 52 || [...text].some((c) => !B32.includes(c))) {
-    throw new InvalidField('accessCode', 'must be 52 base32 characters (A-Z, 2-7)');
+  let text = value.replace(/[\s-]/g, '').toUpperCase();
+  if ((text.length !== 53 && text.length !== 52) || [...text].some((c) => !B32.includes(c))) {
+    throw new InvalidField('accessCode', 'must be 53 characters of A-Z and 2-7 (dashes and spaces are ignored)');
+  }
+  if (text.length === 53) {
+    const check = text[52];
+    text = text.slice(0, 52);
+    if (accessCodeCheck(text) !== check) {
+      const error = new InvalidField('accessCode', 'check the code: a character is mistyped (the check character differs)');
+      error.reason = 'check';
+      throw error;
+    }
   }
   const key = base32Decode(text);
-  if (formatAccessCode(key).replace(/-/g, '') !== text) throw new InvalidField('accessCode', 'has non-zero padding bits');
+  if (base32Encode(key) !== text) {
+    const error = new InvalidField('accessCode', 'check the code: its last key character must be A or Q (padding bits)');
+    error.reason = 'check';
+    throw error;
+  }
   return key;
 }
 
