@@ -19,7 +19,7 @@ from api import problems
 from api.deps import RateLimiter
 from api.metrics import Metrics
 from api.routers import agencies, chain, citizens, ops, public, web
-from api.schemas import SubmissionBatch, SubmissionItem
+from api.schemas import REQUEST_MODELS
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
 
@@ -123,7 +123,7 @@ def create_app(
                 routes=app.routes,
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (SubmissionItem, SubmissionBatch):
+            for model in REQUEST_MODELS:
                 definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(definition.pop("$defs", {}))
                 components[model.__name__] = definition

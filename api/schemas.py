@@ -131,7 +131,23 @@ class ComplaintIn(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 413, 422, 429, 503)
-}
+class JsonRpcRequestIn(BaseModel):
+    """One JSON-RPC 2.0 request (POST /chain-rpc); what it may ask is checked by the route."""
+
+    jsonrpc: str = Field(description='"2.0"')
+    method: str
+    params: list[Any] | None = None
+    id: int | str | None = None
+
+
+# Request bodies are read by api.body, not by FastAPI: their schemas are registered by api.app.
+REQUEST_MODELS = (SubmissionItem, SubmissionBatch, ComplaintIn, JsonRpcRequestIn)
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": Problem, "content": {"application/problem+json": {}}} for status in statuses}
+
+
+PROBLEM_RESPONSES = _problems(401, 403, 404, 409, 413, 422, 429, 503)
+# A route that reads a body can also answer 415 (not JSON by its Content-Type).
+BODY_PROBLEM_RESPONSES = _problems(401, 403, 404, 409, 413, 415, 422, 429, 503)

@@ -8,9 +8,17 @@ import orjson
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from api.deps import LedgerDep, in_thread, read_json, submit_coalescer
+from api.body import json_request_body, read_json
+from api.deps import LedgerDep, in_thread, submit_coalescer
 from api.problems import error_response, problem_body
-from api.schemas import PROBLEM_RESPONSES, ReceiptOut, ReceiptsOut, SubmissionBatch, SubmissionItem
+from api.schemas import (
+    BODY_PROBLEM_RESPONSES,
+    PROBLEM_RESPONSES,
+    ReceiptOut,
+    ReceiptsOut,
+    SubmissionBatch,
+    SubmissionItem,
+)
 from ledger.errors import InvalidInput, SaksiError
 from ledger.services.append import Receipt
 
@@ -37,23 +45,9 @@ Status: 201 if all items succeeded and one at least is new, 200 if all were resu
         200: {"model": ReceiptOut, "description": "identical resubmission"},
         201: {"model": ReceiptOut, "description": "appended (a batch answers ReceiptsOut)"},
         207: {"model": ReceiptsOut, "description": "batch with refused items"},
-        **PROBLEM_RESPONSES,
+        **BODY_PROBLEM_RESPONSES,
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/SubmissionItem"},
-                            {"$ref": "#/components/schemas/SubmissionBatch"},
-                        ]
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=json_request_body(SubmissionItem, SubmissionBatch),
 )
 async def submit_events(request: Request, ledger: LedgerDep) -> Response:
     metrics = request.app.state.metrics
@@ -96,7 +90,8 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
 @router.post(
     "/erasures",
     status_code=201,
-    responses=PROBLEM_RESPONSES,
+    responses=BODY_PROBLEM_RESPONSES,
+    openapi_extra=json_request_body(SubmissionItem),
     summary="Lawful erasure: the owning agency's signed erasure.* event; the payloads it names are shredded",
     description='A submission item whose event is `erasure.*` on the case and whose payload is `{"erases": '
     '[leafIndex, …], "legalBasis": "…"}`. The event is appended and the payloads and salts deleted in one '
@@ -122,7 +117,3 @@ async def get_event(
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-# Referenced by the requestBody schema above; registering them keeps them in components.
-SCHEMAS_FOR_OPENAPI = (SubmissionItem, SubmissionBatch)

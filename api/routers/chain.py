@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from api.deps import in_thread, read_json
+from api.body import json_request_body, read_json
+from api.deps import in_thread
 from api.routers.agencies import _json
 from api.routers.citizens import citizen_rate_limit
+from api.schemas import BODY_PROBLEM_RESPONSES, JsonRpcRequestIn
 from ledger.core.encoding import UINT64_MAX, hex0x, keccak256
 from ledger.errors import NotFound
 
@@ -53,6 +55,8 @@ def _root_at_size(params: Any, contract: bytes) -> int | str:
 @router.post(
     PATH,
     dependencies=[Depends(citizen_rate_limit)],
+    openapi_extra=json_request_body(JsonRpcRequestIn),
+    responses=BODY_PROBLEM_RESPONSES,
     summary="Embedded chain only: eth_chainId and eth_call of the ledger contract's rootAt (JSON-RPC 2.0)",
 )
 async def chain_rpc(request: Request) -> Response:

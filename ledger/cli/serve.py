@@ -35,6 +35,25 @@ def share_the_interpreter() -> None:
     sys.setswitchinterval(0.001)
 
 
+DEFAULT_RECURSION_LIMIT = 1000  # CPython's
+
+
+def keep_default_recursion_limit() -> None:
+    """Serve with the interpreter's default recursion limit.
+
+    py_ecc (through web3 and eth-account) and py-evm raise it for the whole process when imported
+    (to 100,000 and 12,288), for their own deep recursion; the EVM runs in a child process here. With
+    the limit raised, any recursive C code (the standard library's JSON parser, for one) runs past
+    the thread's C stack before Python stops it: a request body nested 100,000 deep was a segfault.
+    At the default, such code raises RecursionError instead. Both are imported first, so that no later
+    import raises the limit again.
+    """
+    import eth  # noqa: F401 - imported for its side effect, which is then undone
+    import py_ecc  # noqa: F401
+
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
+
+
 def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) -> None:
     import uvicorn
 
@@ -55,6 +74,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
 
     settle_heap()
     share_the_interpreter()
+    keep_default_recursion_limit()
     stop = threading.Event()
     background = threading.Thread(
         target=run_background, args=(runtime, stop), kwargs={"on_tick": count_gas}, name="saksi-workers", daemon=True
