@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
+from ledger.cli.app import DEFAULT_DATA_DIR, DEFAULT_RECURSION_LIMIT, DataDir, JsonFlag, app, console, password
 from ledger.config import Settings
 from ledger.core.encoding import hex0x
 from ledger.errors import SaksiError
@@ -33,9 +33,6 @@ def share_the_interpreter() -> None:
     """Hand the interpreter lock round every 1 ms instead of 5: the event loop, the writer and the
     readers take turns, and a request waiting for its turn behind CPU-bound threads waits less."""
     sys.setswitchinterval(0.001)
-
-
-DEFAULT_RECURSION_LIMIT = 1000  # CPython's
 
 
 def keep_default_recursion_limit() -> None:
