@@ -18,6 +18,7 @@ from starlette.responses import Response
 from api import problems
 from api.deps import RateLimiter
 from api.metrics import Metrics
+from api.request_limits import RequestLimits
 from api.routers import agencies, chain, citizens, ops, public, web
 from api.schemas import REQUEST_MODELS
 from ledger.config import Settings
@@ -107,6 +108,7 @@ def create_app(
     async def _rate_limited(request: Request, exc: citizens.RateLimited) -> Response:
         return citizens.rate_limited_response()
 
+    app.add_middleware(RequestLimits)  # 414/431 under any server; saksi serve refuses them while parsing
     app.add_middleware(ObserveRequests, metrics=app.state.metrics)
 
     for router in (agencies.router, citizens.router, public.router, ops.router, chain.router):

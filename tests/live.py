@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from api.request_limits import uvicorn_options
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -27,7 +29,8 @@ def free_port() -> int:
 @contextmanager
 def serve(app) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **uvicorn_options())
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -55,6 +55,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
     import uvicorn
 
     from api.app import create_app
+    from api.request_limits import uvicorn_options
 
     app = create_app(
         runtime.settings,
@@ -79,7 +80,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
     if workers:
         background.start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **uvicorn_options())
     finally:
         stop.set()
         if workers:

@@ -2,7 +2,8 @@
 
 Every route that takes a body (every POST in /openapi.json) gets a JSON body nested 100,000 deep, a
 declared Content-Length of 200 MiB, and a chunked body that never ends: each is a 4xx problem, the
-oversized ones before the body is read whole, and the server still answers afterwards.
+oversized ones before the body is read whole, and the server still answers afterwards. So do a URL
+and a header block over the limits, which the server refuses while it parses them (414/431).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import httpx
 import pytest
 
+from api.request_limits import MAX_HEADER_COUNT, MAX_URL_BYTES
 from ledger.config import Limits
 from ledger.runtime import init_data_dir
 from tests.live import SaksiProcess
@@ -169,3 +171,58 @@ def test_chunked_oversized_body_is_refused_while_it_arrives(server):
     grown = server.rss_bytes() - rss_before
     assert grown < 4 * limit, f"RSS grew by {grown / 2**20:.1f} MiB"
     assert server.alive and server.answers()
+
+
+def _get(path: bytes, headers: bytes = b"") -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"Connection: close\r\n\r\n"
+
+
+def test_oversized_url_and_header_block_are_problems_not_bare_400s(server):
+    cases = {
+        "url just over": (_get(b"/healthz?x=" + b"a" * MAX_URL_BYTES), 414),
+        "url of 1 MiB": (_get(b"/healthz?x=" + b"a" * 2**20), 414),
+        "header of 20 KiB": (_get(b"/healthz", b"X-Big: " + b"a" * 20_000 + b"\r\n"), 431),
+        "header block of 1 MiB": (_get(b"/healthz", b"X-Big: " + b"a" * 2**20 + b"\r\n"), 431),
+        "too many fields": (_get(b"/healthz", b"".join(b"X-%d: 1\r\n" % i for i in range(MAX_HEADER_COUNT + 1))), 431),
+        "not HTTP": (b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n", 400),
+    }
+    for name, (request, expected) in cases.items():
+        status, answer, _ = exchange(server, request)
+        assert status == expected, (name, answer[:300])
+        assert_problem(answer, expected)
+    # within the limits: answered
+    for request in (_get(b"/healthz?x=" + b"a" * 7000), _get(b"/healthz", b"X-Ok: " + b"a" * 12_000 + b"\r\n")):
+        assert exchange(server, request)[0] == 200
+    assert server.alive and server.answers()
+
+
+def test_an_endless_header_field_is_refused_while_it_arrives(server):
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: "
+    status, answer, sent = exchange(server, head, chunks=[b"a" * 65536] * 1600)  # up to 100 MiB
+    assert status == 431, answer[:300]
+    assert_problem(answer, 431)
+    assert sent < 16 * 65536, sent  # refused after the first few chunks, not after the field ended
+    assert server.alive and server.answers()
+
+
+def test_keep_alive_requests_with_large_bodies_are_not_mistaken_for_large_heads(server):
+    small = b'{"events": []}'
+    large = b'{"note": "' + b"a" * 120_000 + b'"}'  # ~120 KiB, sent with its head in one piece
+    requests = b"".join(
+        b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(body), body)
+        for body in (small, large, small)
+    )
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        sock.sendall(requests)
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 3:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answers += data
+    finally:
+        sock.close()
+    statuses = [int(part[:3]) for part in answers.split(b"HTTP/1.1 ")[1:]]
+    assert statuses == [422, 422, 422], answers[:600]  # each read as the (invalid) body it is
