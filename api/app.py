@@ -85,7 +85,7 @@ def create_app(
         summary="Tamper-evident audit ledger for public services",
         description="Signed service events in an RFC 9162 Merkle log whose checkpoints are anchored on an EVM chain.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by api.routers.web from local assets (FastAPI's loads Swagger UI from a CDN)
         redoc_url=None,
     )
     app.state.ledger = ledger
