@@ -20,7 +20,7 @@ from api.deps import RateLimiter
 from api.metrics import Metrics
 from api.request_limits import RequestLimits
 from api.routers import agencies, chain, citizens, ops, public, web
-from api.schemas import REQUEST_MODELS
+from api.schemas import EDGE_RESPONSES, REQUEST_MODELS
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
 
@@ -85,6 +85,7 @@ def create_app(
         summary="Tamper-evident audit ledger for public services",
         description="Signed service events in an RFC 9162 Merkle log whose checkpoints are anchored on an EVM chain.",
         openapi_url="/openapi.json",
+        responses=EDGE_RESPONSES,
         docs_url=None,  # served by api.routers.web from local assets (FastAPI's loads Swagger UI from a CDN)
         redoc_url=None,
     )

@@ -14,6 +14,7 @@ from api.problems import error_response, problem_body
 from api.schemas import (
     BODY_PROBLEM_RESPONSES,
     PROBLEM_RESPONSES,
+    ErasureOut,
     ReceiptOut,
     ReceiptsOut,
     SubmissionBatch,
@@ -42,8 +43,8 @@ Status: 201 if all items succeeded and one at least is new, 200 if all were resu
     description=_SUBMIT_DOC,
     response_model=None,
     responses={
-        200: {"model": ReceiptOut, "description": "identical resubmission"},
-        201: {"model": ReceiptOut, "description": "appended (a batch answers ReceiptsOut)"},
+        200: {"model": ReceiptOut | ReceiptsOut, "description": "identical resubmission (a batch: all were)"},
+        201: {"model": ReceiptOut | ReceiptsOut, "description": "appended (a batch: all items, one at least new)"},
         207: {"model": ReceiptsOut, "description": "batch with refused items"},
         **BODY_PROBLEM_RESPONSES,
     },
@@ -90,6 +91,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
 @router.post(
     "/erasures",
     status_code=201,
+    response_model=ErasureOut,
     responses=BODY_PROBLEM_RESPONSES,
     openapi_extra=json_request_body(SubmissionItem),
     summary="Lawful erasure: the owning agency's signed erasure.* event; the payloads it names are shredded",

@@ -19,7 +19,7 @@ from api.body import json_request_body, read_json
 from api.deps import in_thread
 from api.routers.agencies import _json
 from api.routers.citizens import citizen_rate_limit
-from api.schemas import BODY_PROBLEM_RESPONSES, JsonRpcRequestIn
+from api.schemas import BODY_PROBLEM_RESPONSES, JsonRpcRequestIn, JsonRpcResponseOut
 from ledger.core.encoding import UINT64_MAX, hex0x, keccak256
 from ledger.errors import NotFound
 
@@ -56,6 +56,7 @@ def _root_at_size(params: Any, contract: bytes) -> int | str:
     PATH,
     dependencies=[Depends(citizen_rate_limit)],
     openapi_extra=json_request_body(JsonRpcRequestIn),
+    response_model=JsonRpcResponseOut,
     responses=BODY_PROBLEM_RESPONSES,
     summary="Embedded chain only: eth_chainId and eth_call of the ledger contract's rootAt (JSON-RPC 2.0)",
 )

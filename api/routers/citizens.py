@@ -9,7 +9,15 @@ from api.body import json_request_body, read_model
 from api.deps import LedgerDep, client_key, in_thread
 from api.problems import problem_response
 from api.routers.agencies import _json
-from api.schemas import BODY_PROBLEM_RESPONSES, PROBLEM_RESPONSES, ComplaintIn, TimelineOut
+from api.schemas import (
+    BODY_PROBLEM_RESPONSES,
+    PROBLEM_RESPONSES,
+    ComplaintIn,
+    ComplaintReceiptOut,
+    InboxOut,
+    ProofBundleOut,
+    TimelineOut,
+)
 from ledger.core.encoding import parse_hex
 
 router = APIRouter(prefix="/v1", tags=["citizens"])
@@ -39,6 +47,7 @@ async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> 
 
 @router.get(
     "/cases/{caseCommitment}/bundle",
+    response_model=ProofBundleOut,
     responses=PROBLEM_RESPONSES,
     dependencies=[Depends(citizen_rate_limit)],
     summary="The case's proof bundle (saksi.proof-bundle/v1), checkable offline with `saksi verify`",
@@ -59,6 +68,7 @@ async def complaint_rate_limit(request: Request) -> None:
 @router.post(
     "/complaints",
     status_code=201,
+    response_model=ComplaintReceiptOut,
     responses=BODY_PROBLEM_RESPONSES,
     dependencies=[Depends(complaint_rate_limit)],
     openapi_extra=json_request_body(ComplaintIn),
@@ -76,6 +86,7 @@ async def file_complaint(request: Request, ledger: LedgerDep) -> Response:
 
 @router.get(
     "/agencies/{agency}/complaints",
+    response_model=InboxOut,
     responses=PROBLEM_RESPONSES,
     tags=["agencies"],
     summary="An agency's complaints inbox (signed request)",
