@@ -16,11 +16,13 @@ import sys
 import time
 
 import httpx
+import orjson
 import pytest
 
 from api.request_limits import MAX_HEADER_COUNT, MAX_URL_BYTES
 from ledger.config import Limits
 from ledger.runtime import init_data_dir
+from tests.factories import AgencyKey, CaseBuilder
 from tests.live import SaksiProcess
 
 PASSWORD = "request-limits-test-password"
@@ -114,6 +116,20 @@ def test_deep_json_on_every_body_route_is_a_problem_and_the_server_lives(server)
             assert 400 <= response.status_code < 500, (route, name, response.status_code, response.text[:200])
             assert response.headers["content-type"].startswith("application/problem+json"), (route, name)
             assert server.alive and server.answers(), (route, name, server.log_tail())
+
+
+def test_a_payload_as_deep_as_the_parser_allows_is_refused_not_an_internal_error(server):
+    """At the default recursion limit, RFC 8785 canonicalisation of a payload ~1000 deep would raise."""
+    item = CaseBuilder(AgencyKey("dukcapil.jaksel")).next_item(payload={"nama": "Siti"})
+    item["payload"] = "DEEP"
+    for depth in (65, 1020):
+        body = orjson.dumps(item).replace(b'"DEEP"', b"[" * depth + b"0" + b"]" * depth)
+        response = httpx.post(
+            server.url + "/v1/events", content=body, headers={"content-type": "application/json"}, timeout=20
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "payload" and "nested" in response.json()["detail"]
+    assert server.alive and server.answers()
 
 
 def test_the_serving_process_keeps_the_default_recursion_limit(tmp_path):
