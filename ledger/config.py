@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+import orjson
+
 from ledger.core.checkpoint import default_origin
 from ledger.core.encoding import parse_address
 from ledger.core.events import Domain
@@ -100,9 +102,11 @@ class Settings:
         if not path.exists():
             raise NotFound(f"{path} does not exist: run `saksi init --data-dir {data_dir}` first")
         try:
-            raw = json.loads(path.read_bytes())
-        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested past the stack
-            raise InvalidInput(f"{path} is not valid JSON: {str(exc) or type(exc).__name__}") from None
+            # orjson: bounded nesting without the interpreter's stack (the standard library's parser
+            # recurses in C, past the C stack once a dependency has raised the recursion limit)
+            raw = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:  # not JSON, not UTF-8, or nested over 1024
+            raise InvalidInput(f"{path} is not valid JSON: {exc}") from None
         values = _checked(cls, raw, str(path), "", skip={"data_dir"})
         limits = Limits(**_checked(Limits, values.pop("limits", {}), str(path), "limits."))
         return cls(data_dir=Path(data_dir), limits=limits, **values)

@@ -47,6 +47,18 @@ def test_a_wrong_key_or_type_is_one_line_naming_it(tmp_path, content, named):
     assert "\n" not in caught.value.message
 
 
+def test_a_deep_file_is_refused_even_where_the_recursion_limit_was_raised(tmp_path):
+    """py_ecc raises the limit to 100,000 in any process that imports web3: the standard library's
+    parser then ran past the C stack on this file (a segfault of the whole process)."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    try:
+        with pytest.raises(InvalidInput, match="not valid JSON"):
+            _load(tmp_path, b"[" * 100_000)
+    finally:
+        sys.setrecursionlimit(before)
+
+
 def test_numbers_are_read_as_their_fields_type(tmp_path):
     loaded = _load(tmp_path, {"anchor_every_seconds": 5, "limits": {"stats_max_age_s": 1, "max_batch": 10}})
     assert loaded.anchor_every_seconds == 5.0 and isinstance(loaded.anchor_every_seconds, float)
