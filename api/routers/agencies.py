@@ -29,7 +29,7 @@ _SUBMIT_DOC = """Submit one signed event (a bare item) or a batch `{"events": [i
 
 One item: 201 with its receipt when new, 200 with the original receipt for an identical
 resubmission, else a problem (409 conflicting duplicate or stale case head, 401 bad
-signature, 403 unknown or revoked signer, 413/422 oversized or invalid).
+signature, 403 unknown or revoked signer, 413/415/422 oversized, not JSON by its Content-Type, or invalid).
 
 A batch is committed in one transaction with **per-item results**: every valid item is
 appended, every refused item writes nothing and gets `{"index", "problem"}` in its place.
