@@ -18,8 +18,9 @@ from starlette.responses import Response
 from api import problems
 from api.deps import RateLimiter
 from api.metrics import Metrics
+from api.request_limits import RequestLimits
 from api.routers import agencies, chain, citizens, ops, public, web
-from api.schemas import SubmissionBatch, SubmissionItem
+from api.schemas import EDGE_RESPONSES, REQUEST_MODELS
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
 
@@ -84,7 +85,8 @@ def create_app(
         summary="Tamper-evident audit ledger for public services",
         description="Signed service events in an RFC 9162 Merkle log whose checkpoints are anchored on an EVM chain.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        responses=EDGE_RESPONSES,
+        docs_url=None,  # served by api.routers.web from local assets (FastAPI's loads Swagger UI from a CDN)
         redoc_url=None,
     )
     app.state.ledger = ledger
@@ -112,6 +114,7 @@ def create_app(
     async def _rate_limited(request: Request, exc: citizens.RateLimited) -> Response:
         return citizens.rate_limited_response()
 
+    app.add_middleware(RequestLimits)  # 414/431 under any server; saksi serve refuses them while parsing
     app.add_middleware(ObserveRequests, metrics=app.state.metrics)
 
     for router in (agencies.router, citizens.router, public.router, ops.router, chain.router):
@@ -128,7 +131,7 @@ def create_app(
                 routes=app.routes,
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (SubmissionItem, SubmissionBatch):
+            for model in REQUEST_MODELS:
                 definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(definition.pop("$defs", {}))
                 components[model.__name__] = definition

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers: the ledger, bounded JSON bodies, rate limits."""
+"""Dependencies shared by the routers: the ledger, the thread pool, group commit, rate limits (bodies: api.body)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import Depends, Request
 
-from ledger.errors import InvalidInput, TooLarge
 from ledger.services.ledger import Ledger
 
 T = TypeVar("T")
@@ -36,29 +34,6 @@ async def get_ledger(request: Request) -> Ledger:
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
-
-
-async def read_json(request: Request, limit: int) -> Any:
-    """Read at most `limit` bytes, refusing larger bodies before reading them whole."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise InvalidInput("Content-Length must be a decimal number")
-        if int(declared) > limit:
-            raise TooLarge(f"body of {declared} bytes exceeds the limit of {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge(f"body exceeds the limit of {limit} bytes")
-    if not body:
-        raise InvalidInput("request body is empty; expected JSON")
-    try:
-        return orjson.loads(bytes(body))
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"body is not valid JSON (UTF-8, nesting at most 1024, integers within 64 bits): {exc}"
-        ) from None
 
 
 class SubmitCoalescer:

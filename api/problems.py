@@ -18,6 +18,7 @@ MEDIA_TYPE = "application/problem+json"
 # Most specific first: the first class an error is an instance of decides.
 STATUS_BY_ERROR: tuple[tuple[type[errors.SaksiError], int], ...] = (
     (errors.TooLarge, 413),
+    (errors.UnsupportedMediaType, 415),
     (errors.InvalidInput, 422),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
@@ -29,6 +30,9 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.SaksiError], int], ...] = (
 
 TITLES = {
     413: "Request too large",
+    414: "URI too long",
+    415: "Unsupported media type",
+    431: "Request header fields too large",
     422: "Invalid input",
     404: "Not found",
     409: "Conflict",

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.problems import TITLES
+
 Hex = str
 
 
@@ -51,15 +53,28 @@ class ReceiptOut(BaseModel):
     caseHead: CaseHeadOut
 
 
-class ReceiptsOut(BaseModel):
-    receipts: list[dict[str, Any]] = Field(description="one receipt per item, or {index, problem} for a refused item")
-
-
 class Problem(BaseModel):
     type: str
     title: str
     status: int
     detail: str
+
+
+class RefusedItemOut(BaseModel):
+    index: int
+    problem: Problem
+
+
+class ReceiptsOut(BaseModel):
+    receipts: list[ReceiptOut | RefusedItemOut] = Field(
+        description="one receipt per item, or {index, problem} for a refused item"
+    )
+
+
+class ErasureOut(BaseModel):
+    receipt: ReceiptOut
+    erased: list[int] = Field(description="the leaves whose payloads were shredded (empty on a resubmission)")
+    legalBasis: str
 
 
 class AnchorOut(BaseModel):
@@ -75,6 +90,14 @@ class CheckpointOut(BaseModel):
     rootHash: Hex
     checkpoint: str
     anchor: AnchorOut | None
+
+
+class CheckpointItemOut(CheckpointOut):
+    createdAt: int = Field(description="unix milliseconds")
+
+
+class CheckpointsOut(BaseModel):
+    checkpoints: list[CheckpointItemOut]
 
 
 class InclusionOut(BaseModel):
@@ -123,6 +146,112 @@ class TimelineOut(BaseModel):
     checkpoint: CheckpointOut | None
 
 
+class ProofBundleOut(BaseModel):
+    """saksi.proof-bundle/v1 (docs/FORMATS.md §10, docs/schemas/proof-bundle.schema.json)."""
+
+    format: str
+    eip712Domain: dict[str, Any]
+    checkpoint: dict[str, Any]
+    anchor: dict[str, Any]
+    caseCommitment: Hex
+    events: list[dict[str, Any]]
+
+
+class SignerOut(BaseModel):
+    signer: Hex
+    validFrom: int
+    validUntil: int | None
+
+
+class AgencyOut(BaseModel):
+    code: str
+    name: str
+    status: str
+    signer: Hex | None
+    since: int
+    signers: list[SignerOut]
+
+
+class AgenciesOut(BaseModel):
+    agencies: list[AgencyOut]
+
+
+class VolumeOut(BaseModel):
+    agency: str
+    service: str
+    day: str
+    events: int
+
+
+class CompletionOut(BaseModel):
+    cases: int
+    medianDays: float | None
+    p90Days: float | None
+
+
+class AnchoringOut(BaseModel):
+    treeSize: int
+    anchoredSize: int
+    unanchoredLeaves: int
+    anchorLagSeconds: float
+
+
+class StatsOut(BaseModel):
+    volumes: list[VolumeOut]
+    timeToCompletion: dict[str, CompletionOut]
+    complaints: dict[str, int] = Field(description="open, resolved")
+    cases: int
+    asOf: dict[str, int] = Field(description="treeSize, computedAt")
+    anchoring: AnchoringOut
+
+
+class ComplaintReceiptOut(BaseModel):
+    caseRef: str
+    accessCode: str
+    caseCommitment: Hex
+    receipt: ReceiptOut
+
+
+class InboxComplaintOut(BaseModel):
+    complaintCase: Hex
+    concernsCase: Hex
+    category: str
+    message: str
+    filedAt: int
+    filedLeafIndex: int
+    status: str = Field(description="open or resolved")
+    head: CaseHeadOut
+
+
+class InboxOut(BaseModel):
+    agency: str
+    complaints: list[InboxComplaintOut]
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: str = Field(description="ready or not-ready")
+    checks: dict[str, dict[str, Any]] = Field(description="database, anchoring, chain, anchorWorker: each with ok")
+
+
+class JsonRpcErrorOut(BaseModel):
+    code: int
+    message: str
+    data: Any | None = None
+
+
+class JsonRpcResponseOut(BaseModel):
+    """A JSON-RPC 2.0 answer: its result, or its error (with HTTP 200, as JSON-RPC over HTTP does)."""
+
+    jsonrpc: str
+    id: int | str | None
+    result: Any | None = Field(None, description="a hex string, a list of logs, a block header or a receipt")
+    error: JsonRpcErrorOut | None = None
+
+
 class ComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     caseRef: str = Field(min_length=1, max_length=64)
@@ -131,7 +260,28 @@ class ComplaintIn(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 413, 422, 429, 503)
-}
+class JsonRpcRequestIn(BaseModel):
+    """One JSON-RPC 2.0 request (POST /chain-rpc); what it may ask is checked by the route."""
+
+    jsonrpc: str = Field(description='"2.0"')
+    method: str
+    params: list[Any] | None = None
+    id: int | str | None = None
+
+
+# Request bodies are read by api.body, not by FastAPI, and problems are referenced by hand (below):
+# these schemas are registered as components by api.app.
+REQUEST_MODELS = (SubmissionItem, SubmissionBatch, ComplaintIn, JsonRpcRequestIn, Problem)
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    # Not {"model": Problem}: FastAPI would document it as application/json, which no error is.
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {status: {"description": TITLES.get(status, "Error"), "content": problem} for status in statuses}
+
+
+PROBLEM_RESPONSES = _problems(401, 403, 404, 409, 413, 422, 429, 503)
+# Any route can answer these: a URL or header block over the limits (api.request_limits), an error.
+EDGE_RESPONSES = _problems(414, 431, 500)
+# A route that reads a body can also answer 415 (not JSON by its Content-Type).
+BODY_PROBLEM_RESPONSES = _problems(401, 403, 404, 409, 413, 415, 422, 429, 503)

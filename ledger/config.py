@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
+
+import orjson
 
 from ledger.core.checkpoint import default_origin
 from ledger.core.encoding import parse_address
@@ -100,13 +102,56 @@ class Settings:
         if not path.exists():
             raise NotFound(f"{path} does not exist: run `saksi init --data-dir {data_dir}` first")
         try:
-            raw = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
+            # orjson: bounded nesting without the interpreter's stack (the standard library's parser
+            # recurses in C, past the C stack once a dependency has raised the recursion limit)
+            raw = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:  # not JSON, not UTF-8, or nested over 1024
             raise InvalidInput(f"{path} is not valid JSON: {exc}") from None
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise InvalidInput(f"{path}: unknown setting {unknown[0]!r}")
-        limits = Limits(**raw.pop("limits", {}))
-        raw["cors_origins"] = tuple(raw.get("cors_origins", ()))
-        return cls(data_dir=Path(data_dir), limits=limits, **raw)
+        values = _checked(cls, raw, str(path), "", skip={"data_dir"})
+        limits = Limits(**_checked(Limits, values.pop("limits", {}), str(path), "limits."))
+        return cls(data_dir=Path(data_dir), limits=limits, **values)
+
+
+def _checked(cls: type, raw: Any, path: str, prefix: str, skip: frozenset[str] | set[str] = frozenset()) -> dict:
+    """The members of `raw` for dataclass `cls`, each of its field's type; else one line naming the key."""
+    where = prefix.rstrip(".") or "the file"
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{path}: {where} must be a JSON object")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)} - set(skip)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InvalidInput(f"{path}: unknown setting {prefix + unknown[0]!r}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        expected = hints[name]
+        if expected is Limits:
+            values[name] = value  # checked by the caller, member by member
+            continue
+        ok, value = _coerce(expected, value)
+        if not ok:
+            raise InvalidInput(f"{path}: setting {prefix + name!r} must be {_describe(expected)}, not {value!r}")
+        values[name] = value
+    return values
+
+
+def _coerce(expected: Any, value: Any) -> tuple[bool, Any]:
+    if expected is bool:
+        return isinstance(value, bool), value
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return ok, float(value) if ok else value
+    if expected is str:
+        return isinstance(value, str), value
+    if expected == tuple[str, ...]:
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        return ok, tuple(value) if ok else value
+    raise TypeError(f"no rule for settings of type {expected!r}")  # a new field's type: add its rule
+
+
+def _describe(expected: Any) -> str:
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(
+        expected, "a list of strings"
+    )

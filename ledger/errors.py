@@ -1,6 +1,6 @@
 """One error tree for all of Saksi, split by what the caller should do.
 
-- :class:`InvalidInput`: fix the request (HTTP 413/422, exit 2).
+- :class:`InvalidInput`: fix the request (HTTP 413/415/422, exit 2).
 - :class:`NotFound`: ask for something that exists (404, exit 3).
 - :class:`Conflict`: reconcile with the current state it carries (409, exit 4).
 - :class:`AuthenticationFailed` / :class:`Forbidden`: the signature or signer is wrong (401/403, exit 5).
@@ -54,6 +54,12 @@ class InvalidField(InvalidInput):
 
 class TooLarge(InvalidInput):
     kind = "too-large"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A request body that is not JSON by its Content-Type (HTTP 415): refused before it is read."""
+
+    kind = "unsupported-media-type"
 
 
 # --- the thing asked for does not exist --------------------------------------------------

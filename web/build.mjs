@@ -33,4 +33,13 @@ await build({
 });
 
 for (const file of ['citizen.html', 'audit.html', 'favicon.svg']) await cp(join(web, file), join(out, file));
+
+// The API documentation at /docs: Swagger UI from its npm package (pinned), served from here too.
+const swagger = join(root, 'node_modules', 'swagger-ui-dist');
+for (const [file, as] of [
+  ['swagger-ui-bundle.js', 'swagger-ui-bundle.js'],
+  ['swagger-ui.css', 'swagger-ui.css'],
+  ['LICENSE', 'swagger-ui.LICENSE.txt'],
+  ['NOTICE', 'swagger-ui.NOTICE.txt'],
+]) await cp(join(swagger, file), join(out, as));
 console.log(`web pages built into ${out}`);

@@ -8,9 +8,18 @@ import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
-from api.deps import LedgerDep, in_thread, read_json, submit_coalescer
+from api.body import json_request_body, read_json
+from api.deps import LedgerDep, in_thread, submit_coalescer
 from api.problems import error_response, problem_body
-from api.schemas import PROBLEM_RESPONSES, ReceiptOut, ReceiptsOut, SubmissionBatch, SubmissionItem
+from api.schemas import (
+    BODY_PROBLEM_RESPONSES,
+    PROBLEM_RESPONSES,
+    ErasureOut,
+    ReceiptOut,
+    ReceiptsOut,
+    SubmissionBatch,
+    SubmissionItem,
+)
 from ledger.errors import InvalidInput, SaksiError
 from ledger.services.append import Receipt
 
@@ -20,7 +29,7 @@ _SUBMIT_DOC = """Submit one signed event (a bare item) or a batch `{"events": [i
 
 One item: 201 with its receipt when new, 200 with the original receipt for an identical
 resubmission, else a problem (409 conflicting duplicate or stale case head, 401 bad
-signature, 403 unknown or revoked signer, 413/422 oversized or invalid).
+signature, 403 unknown or revoked signer, 413/415/422 oversized, not JSON by its Content-Type, or invalid).
 
 A batch is committed in one transaction with **per-item results**: every valid item is
 appended, every refused item writes nothing and gets `{"index", "problem"}` in its place.
@@ -34,26 +43,12 @@ Status: 201 if all items succeeded and one at least is new, 200 if all were resu
     description=_SUBMIT_DOC,
     response_model=None,
     responses={
-        200: {"model": ReceiptOut, "description": "identical resubmission"},
-        201: {"model": ReceiptOut, "description": "appended (a batch answers ReceiptsOut)"},
+        200: {"model": ReceiptOut | ReceiptsOut, "description": "identical resubmission (a batch: all were)"},
+        201: {"model": ReceiptOut | ReceiptsOut, "description": "appended (a batch: all items, one at least new)"},
         207: {"model": ReceiptsOut, "description": "batch with refused items"},
-        **PROBLEM_RESPONSES,
+        **BODY_PROBLEM_RESPONSES,
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/SubmissionItem"},
-                            {"$ref": "#/components/schemas/SubmissionBatch"},
-                        ]
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=json_request_body(SubmissionItem, SubmissionBatch),
 )
 async def submit_events(request: Request, ledger: LedgerDep) -> Response:
     metrics = request.app.state.metrics
@@ -96,7 +91,9 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
 @router.post(
     "/erasures",
     status_code=201,
-    responses=PROBLEM_RESPONSES,
+    response_model=ErasureOut,
+    responses=BODY_PROBLEM_RESPONSES,
+    openapi_extra=json_request_body(SubmissionItem),
     summary="Lawful erasure: the owning agency's signed erasure.* event; the payloads it names are shredded",
     description='A submission item whose event is `erasure.*` on the case and whose payload is `{"erases": '
     '[leafIndex, …], "legalBasis": "…"}`. The event is appended and the payloads and salts deleted in one '
@@ -127,7 +124,3 @@ async def get_event(
 
 def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-# Referenced by the requestBody schema above; registering them keeps them in components.
-SCHEMAS_FOR_OPENAPI = (SubmissionItem, SubmissionBatch)

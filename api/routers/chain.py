@@ -27,9 +27,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from api.deps import in_thread, read_json
+from api.body import json_request_body, read_json
+from api.deps import in_thread
 from api.routers.agencies import _json
 from api.routers.citizens import citizen_rate_limit
+from api.schemas import BODY_PROBLEM_RESPONSES, JsonRpcRequestIn, JsonRpcResponseOut
 from ledger.chain.abi import ledger_abi
 from ledger.chain.rpc import NodeError
 from ledger.core.encoding import hex0x
@@ -227,6 +229,9 @@ def _error(request_id: Any, code: int, message: str, data: Any = None) -> Respon
 @router.post(
     PATH,
     dependencies=[Depends(citizen_rate_limit)],
+    openapi_extra=json_request_body(JsonRpcRequestIn),
+    response_model=JsonRpcResponseOut,
+    responses=BODY_PROBLEM_RESPONSES,
     summary="Embedded chain only: read-only JSON-RPC 2.0 reads of the ledger contract (the server's own chain)",
 )
 async def chain_rpc(request: Request) -> Response:

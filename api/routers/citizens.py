@@ -5,10 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.responses import Response
 
+from api.body import json_request_body, read_model
 from api.deps import LedgerDep, client_key, in_thread
 from api.problems import problem_response
 from api.routers.agencies import _json
-from api.schemas import PROBLEM_RESPONSES, ComplaintIn, TimelineOut
+from api.schemas import (
+    BODY_PROBLEM_RESPONSES,
+    PROBLEM_RESPONSES,
+    ComplaintIn,
+    ComplaintReceiptOut,
+    InboxOut,
+    ProofBundleOut,
+    TimelineOut,
+)
 from ledger.core.encoding import parse_hex
 
 router = APIRouter(prefix="/v1", tags=["citizens"])
@@ -38,6 +47,7 @@ async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> 
 
 @router.get(
     "/cases/{caseCommitment}/bundle",
+    response_model=ProofBundleOut,
     responses=PROBLEM_RESPONSES,
     dependencies=[Depends(citizen_rate_limit)],
     summary="The case's proof bundle (saksi.proof-bundle/v1), checkable offline with `saksi verify`",
@@ -58,13 +68,16 @@ async def complaint_rate_limit(request: Request) -> None:
 @router.post(
     "/complaints",
     status_code=201,
-    responses=PROBLEM_RESPONSES,
+    response_model=ComplaintReceiptOut,
+    responses=BODY_PROBLEM_RESPONSES,
     dependencies=[Depends(complaint_rate_limit)],
+    openapi_extra=json_request_body(ComplaintIn),
     summary="File a complaint about a case (proving knowledge of its reference and access code)",
     description="The reference and access code travel in the body, never in a URL. The answer is the complaint's "
     "own receipt: a new case reference and access code to follow the complaint with.",
 )
-async def file_complaint(ledger: LedgerDep, complaint: ComplaintIn) -> Response:
+async def file_complaint(request: Request, ledger: LedgerDep) -> Response:
+    complaint = await read_model(request, ComplaintIn, ledger.settings.limits.max_body_bytes)
     result = await in_thread(
         ledger.file_complaint, complaint.caseRef, complaint.accessCode, complaint.category, complaint.message
     )
@@ -73,6 +86,7 @@ async def file_complaint(ledger: LedgerDep, complaint: ComplaintIn) -> Response:
 
 @router.get(
     "/agencies/{agency}/complaints",
+    response_model=InboxOut,
     responses=PROBLEM_RESPONSES,
     tags=["agencies"],
     summary="An agency's complaints inbox (signed request)",

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from api.deps import LedgerDep, in_thread
 from api.routers.agencies import _json
+from api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="The process is alive")
+@router.get("/healthz", response_model=HealthOut, summary="The process is alive")
 async def healthz() -> Response:
     return _json({"status": "ok"})
 
 
-@router.get("/readyz", summary="Database and chain reachable, anchoring lag under its threshold")
+@router.get(
+    "/readyz",
+    response_model=ReadyOut,
+    responses={503: {"model": ReadyOut, "description": "not ready: the checks say which"}},
+    summary="Database and chain reachable, anchoring lag under its threshold",
+)
 async def readyz(request: Request, ledger: LedgerDep) -> Response:
     checks: dict[str, dict] = {}
     try:
@@ -46,7 +52,12 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
     return _json({"status": "ready" if ready else "not-ready", "checks": checks}, 200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    summary="Prometheus metrics",
+)
 async def metrics(request: Request, ledger: LedgerDep) -> Response:
     m = request.app.state.metrics
     try:

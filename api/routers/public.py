@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from api.deps import LedgerDep, in_thread
 from api.routers.agencies import _json
-from api.schemas import PROBLEM_RESPONSES, CheckpointOut, ConsistencyOut, InclusionOut, InfoOut, LeavesOut
+from api.schemas import (
+    PROBLEM_RESPONSES,
+    AgenciesOut,
+    CheckpointOut,
+    CheckpointsOut,
+    ConsistencyOut,
+    InclusionOut,
+    InfoOut,
+    LeavesOut,
+    StatsOut,
+)
 from ledger.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["log"])
@@ -25,7 +35,12 @@ async def info(request: Request, ledger: LedgerDep) -> Response:
     return _json(body)
 
 
-@router.get("/checkpoints", summary="Recent checkpoints, newest first, with their anchors and creation times")
+@router.get(
+    "/checkpoints",
+    response_model=CheckpointsOut,
+    responses=PROBLEM_RESPONSES,
+    summary="Recent checkpoints, newest first, with their anchors and creation times",
+)
 async def checkpoints(
     ledger: LedgerDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -81,13 +96,16 @@ async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
     return _json(await in_thread(ledger.leaves, start, end))
 
 
-@router.get("/agencies", summary="The agency registry as mirrored from the chain")
+@router.get("/agencies", response_model=AgenciesOut, summary="The agency registry as mirrored from the chain")
 async def agencies(ledger: LedgerDep) -> Response:
     return _json({"agencies": await in_thread(ledger.agencies)})
 
 
 @router.get(
-    "/audit/latest", summary="The latest `saksi audit` report of this data directory", responses=PROBLEM_RESPONSES
+    "/audit/latest",
+    response_model=dict[str, Any],
+    summary="The latest `saksi audit` report of this data directory",
+    responses=PROBLEM_RESPONSES,
 )
 async def audit_latest(ledger: LedgerDep) -> Response:
     path = FilePath(ledger.settings.data_dir) / "audit-latest.json"
@@ -96,6 +114,6 @@ async def audit_latest(ledger: LedgerDep) -> Response:
     return Response(path.read_bytes(), media_type="application/json")
 
 
-@router.get("/stats", summary="Volumes, time to completion, complaints and anchoring lag")
+@router.get("/stats", response_model=StatsOut, summary="Volumes, time to completion, complaints and anchoring lag")
 async def stats(ledger: LedgerDep) -> Response:
     return _json(await in_thread(ledger.stats))

@@ -65,7 +65,14 @@ def fail_line(message: str) -> None:
     sys.stderr.flush()
 
 
+DEFAULT_RECURSION_LIMIT = 1000  # CPython's
+
+
 def run(typer_app: typer.Typer) -> int:
+    # py_ecc, imported with eth-account, raised the limit to 100,000 for the whole process; at that
+    # depth recursive C code (the standard library's JSON parser reading a hostile file) overflows the
+    # C stack before Python stops it. py-evm raises it again (12,288) where a command runs the EVM.
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
     try:
         # Without standalone mode, click returns the code of a typer.Exit instead of raising it.
         result = typer_app(standalone_mode=False)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, password
+from ledger.cli.app import DEFAULT_DATA_DIR, DEFAULT_RECURSION_LIMIT, DataDir, JsonFlag, app, console, password
 from ledger.config import Settings
 from ledger.core.encoding import hex0x
 from ledger.errors import Conflict
@@ -62,10 +62,27 @@ def exit_cleanly_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda *_: None)
 
 
+def keep_default_recursion_limit() -> None:
+    """Serve with the interpreter's default recursion limit.
+
+    py_ecc (through web3 and eth-account) and py-evm raise it for the whole process when imported
+    (to 100,000 and 12,288), for their own deep recursion; the EVM runs in a child process here. With
+    the limit raised, any recursive C code (the standard library's JSON parser, for one) runs past
+    the thread's C stack before Python stops it: a request body nested 100,000 deep was a segfault.
+    At the default, such code raises RecursionError instead. Both are imported first, so that no later
+    import raises the limit again.
+    """
+    import eth  # noqa: F401 - imported for its side effect, which is then undone
+    import py_ecc  # noqa: F401
+
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
+
+
 def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.request_limits import uvicorn_options
 
     app = create_app(
         runtime.settings,
@@ -82,6 +99,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
 
     settle_heap()
     share_the_interpreter()
+    keep_default_recursion_limit()
     stop = threading.Event()
     background = threading.Thread(
         target=run_background, args=(runtime, stop), kwargs={"on_tick": count_gas}, name="saksi-workers", daemon=True
@@ -90,7 +108,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
         background.start()
     exit_cleanly_on_sigterm()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **uvicorn_options())
     finally:
         stop.set()
         if workers:

@@ -128,16 +128,22 @@ def _refuse_unsafe_integral_doubles(value: Any) -> None:
     JCS prints the double 1e16 as `10000000000000000`: an integer that RFC 8785 (and
     docs/FORMATS.md 8.1) refuse when the canonical text is read back, so accepting the
     double would give canonical bytes that no verifier can re-canonicalise.
+
+    A loop, not recursion: a payload may be nested as deep as the JSON parser allows (1024),
+    deeper than the interpreter's default recursion limit.
     """
-    if isinstance(value, float):
-        if value.is_integer() and (1 << 53) - 1 < abs(value) < 1e21:
-            raise InvalidField("payload", f"{value!r} is an integer outside +-(2^53 - 1) once canonicalised (RFC 8785)")
-    elif isinstance(value, dict):
-        for item in value.values():
-            _refuse_unsafe_integral_doubles(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _refuse_unsafe_integral_doubles(item)
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float):
+            if item.is_integer() and (1 << 53) - 1 < abs(item) < 1e21:
+                raise InvalidField(
+                    "payload", f"{item!r} is an integer outside +-(2^53 - 1) once canonicalised (RFC 8785)"
+                )
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
 
 
 def canonical_json(value: Any) -> bytes:

@@ -81,6 +81,27 @@ ERASURE_DOOR = (
 )
 
 
+# How deep a payload may nest (docs/FORMATS.md 8.3): a ledger's limit, like its size, not a rule of the
+# format. RFC 8785 canonicalisation recurses per level; without it a payload as deep as the JSON parser
+# allows (1024) ran past the server's recursion limit (an internal error, not a refusal).
+MAX_PAYLOAD_DEPTH = 64
+
+
+def nesting_depth(value: Any) -> int:
+    """How many arrays and objects deep `value` is (0 for a scalar), without recursion."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, (list, tuple)):
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        pending.extend((child, depth + 1) for child in item)
+    return deepest
+
+
 def parse_submission(
     item: Any, domain: Domain, settings: AppendSettings, now_ms: int, erasure: bool = False
 ) -> Submission:
@@ -103,6 +124,8 @@ def parse_submission(
     signature = parse_hex("signature", item.get("signature"), 65)
     payload, salt_hex = item.get("payload"), item.get("payloadSalt")
     salt = None if salt_hex is None else parse_hex("payloadSalt", salt_hex, SALT_SIZE)
+    if payload is not None and nesting_depth(payload) > MAX_PAYLOAD_DEPTH:
+        raise InvalidField("payload", f"is nested more than {MAX_PAYLOAD_DEPTH} levels deep")
     check_payload(event.payload_digest, payload, salt)
     payload_json = None
     if payload is not None:

@@ -65,3 +65,8 @@ def anchor_now(ledger: Ledger, status: str = "confirmed") -> int:
             )
         )
     return checkpoint.tree_size
+
+
+def offline_chain(method: str, params: list) -> object:
+    """A stand-in node behind POST /chain-rpc for tests of the HTTP edge: an empty chain at block 0."""
+    return {"eth_blockNumber": "0x0", "eth_getLogs": [], "eth_getBlockByNumber": None}.get(method, "0x")

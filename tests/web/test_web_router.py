@@ -69,3 +69,16 @@ def test_missing_build_is_a_clear_503(web_client: TestClient, monkeypatch, tmp_p
     response = web_client.get("/")
     assert response.status_code == 503
     assert "npm run build:web" in response.json()["detail"]
+
+
+def test_api_docs_come_from_this_server(web_client: TestClient) -> None:
+    response = web_client.get("/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert 'src="/static/swagger-ui-bundle.js"' in response.text and 'href="/static/swagger-ui.css"' in response.text
+    assert "https://" not in response.text and "http://" not in response.text
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp and "connect-src 'self';" in csp
+    for asset, kind in (("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css")):
+        served = web_client.get(f"/static/{asset}")
+        assert served.status_code == 200 and served.headers["content-type"].startswith(kind), asset
+    assert web_client.get("/redoc").status_code == 404
