@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import TaskID
 
 from ledger.cli.app import JsonFlag, app, console, err_console, password, progress_bar
 from ledger.client import AgencyClient
@@ -47,18 +48,20 @@ def submit(
     try:
         client.ensure_domain()
         with progress_bar("submitting", json_out, status=True) as bar:
-            task = bar.add_task("", total=None)
+            tasks: list[TaskID] = []  # the bar appears once the file is read, with its total
+
+            def start(total: int) -> None:
+                tasks.append(bar.add_task("", total=total))
 
             def waiting(seconds: float, error: SaksiError) -> None:
-                bar.update(task, description=f"server busy, waiting {seconds:.0f} s ({error.message[:60]})")
+                if tasks:
+                    bar.update(tasks[0], description=f"server busy, waiting {seconds:.0f} s ({error.message[:60]})")
 
             def advance(n: int) -> None:
-                bar.update(task, advance=n, description="")
+                bar.update(tasks[0], advance=n, description="")
 
             client.on_wait = waiting
-            report = submit_file(
-                client, path, journal, batch, progress=advance, on_total=lambda n: bar.update(task, total=n)
-            )
+            report = submit_file(client, path, journal, batch, progress=advance, on_total=start)
     finally:
         client.close()
     if json_out:
@@ -68,6 +71,7 @@ def submit(
             f"{report.total} events: {report.created} new, {report.already} already accepted (said by the server), "
             f"{len(report.failed)} refused",
             soft_wrap=True,
+            highlight=False,
         )
         for line, error in report.failed[:20]:
             err_console.print(f"line {line}: {error}", markup=False, soft_wrap=True)

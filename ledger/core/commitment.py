@@ -41,7 +41,7 @@ def case_commitment(case_key: bytes, case_ref: str) -> bytes:
     if len(case_key) != CASE_KEY_SIZE:
         raise InvalidField("caseKey", f"must be {CASE_KEY_SIZE} bytes")
     ref = normalize_case_ref(case_ref)
-    return hmac.new(case_key, CASE_COMMITMENT_PREFIX + ref.encode("ascii"), hashlib.sha256).digest()
+    return hmac.digest(case_key, CASE_COMMITMENT_PREFIX + ref.encode("ascii"), "sha256")
 
 
 def access_code_check(symbols: str) -> str:
@@ -118,7 +118,7 @@ def derive_event_id(
         + hashlib.sha256(event_type.encode("utf-8")).digest()
         + hashlib.sha256(summary.encode("utf-8")).digest()
     )
-    digest = hmac.new(case_key, message, hashlib.sha256).digest()
+    digest = hmac.digest(case_key, message, "sha256")
     return "ev-" + base64.b32encode(digest[:20]).decode("ascii")[:26].lower()  # 20 bytes: 32 characters
 
 

@@ -156,7 +156,9 @@ def submission_key(info: dict[str, Any], agency: str, signer: bytes, content: by
 
 
 def default_journal_path(path: Path, key: str) -> Path:
-    """One journal per submission, beside the input: staging and production runs never share one."""
+    """One journal per submission, beside the input. Two logs of the same contract address and chain
+    id (two local demos) share one: harmless, since every journalled event is sent again and each
+    server answers for itself."""
     return path.with_name(f"{path.name}.{key[:16]}.progress.jsonl")
 
 

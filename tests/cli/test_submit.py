@@ -435,3 +435,58 @@ def test_a_journal_of_an_earlier_saksi_submit_is_resumed_only_when_named(tmp_pat
     assert (resumed.created, resumed.already, resumed.failed) == (0, 4, [])
     with ledger.store.read() as reader:
         assert reader.tree_size() == 4
+
+
+def test_in_a_terminal_the_bar_knows_the_total_and_says_when_the_server_is_busy(tmp_path, ledger):
+    """20.11 and 20.2b: the bar reads n/3 from the start (not 3/?), and a 429 with Retry-After is shown."""
+    import os
+    import pty
+    import select
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ledger.keys import write_keystore
+
+    app = create_app(ledger.settings, ledger=ledger)
+    busy = {"left": 1}
+
+    @app.middleware("http")
+    async def overloaded(request, call_next):
+        if request.method == "POST" and busy["left"]:
+            busy["left"] -= 1
+            return JSONResponse({"status": 429, "title": "busy"}, status_code=429, headers={"Retry-After": "2"})
+        return await call_next(request)
+
+    keystore = tmp_path / "dukcapil.json"
+    write_keystore(keystore, DUKCAPIL.key, "test-only", demo=True)
+    shutil.copy(Path(__file__).resolve().parents[2] / "examples" / "events.jsonl", tmp_path / "events.jsonl")
+    with serve(app) as url:
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ledger.cli", "submit", str(tmp_path / "events.jsonl"), "--agency", DUKCAPIL.code,
+             "--keystore", str(keystore), "--api", url],
+            stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True,
+            env={**os.environ, "SAKSI_PASSWORD": "test-only", "COLUMNS": "160", "TERM": "xterm"},
+        )  # fmt: skip
+        os.close(terminal)
+        output = b""
+        while True:
+            ready, _, _ = select.select([controller], [], [], 30)
+            if not ready:
+                break
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the process closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        process.wait(timeout=30)
+        os.close(controller)
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text
+    assert "server busy, waiting 2 s" in text
+    assert "0/3" in text and "/?" not in text
+    assert "3 events: 3 new, 0 already accepted" in text
