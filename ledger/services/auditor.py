@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from coincurve import PublicKey
 from sqlalchemy import func, select
@@ -323,7 +324,8 @@ def read_page(cursor: Any, qmark: bool, start: int, end: int, tree_end: int, pag
 def _read_own_page(database: str, start: int, end: int, tree_end: int, page_levels: int) -> PageInputs:
     conn = _CONNECTIONS.get(database)
     if conn is None:
-        conn = _CONNECTIONS[database] = sqlite3.connect(database, isolation_level=None, timeout=30)
+        uri = "file:" + quote(os.path.abspath(database)) + "?mode=ro"  # a worker only reads
+        conn = _CONNECTIONS[database] = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
         conn.execute("PRAGMA query_only = ON")
     cursor = conn.cursor()
     cursor.execute("BEGIN")
@@ -560,6 +562,7 @@ class Auditor:
         chain_head: int | None = None,
         origin: str | None = None,
         complaints_agency: str | None = None,
+        chain_inputs: Callable[[], dict[str, Any]] | None = None,
         verify_signatures: bool = True,
         max_unanchored_lag_s: float = 3600.0,
         registry_tolerance_ms: int = 300_000,
@@ -582,6 +585,7 @@ class Auditor:
         )  # fmt: skip
         self.origin = origin
         self.complaints_agency = complaints_agency
+        self.chain_inputs = chain_inputs
         self.chain_registry = None if chain_registry is None else list(chain_registry)
         self.verify_signatures = verify_signatures
         self.max_unanchored_lag_s = max_unanchored_lag_s
@@ -599,6 +603,9 @@ class Auditor:
             conn = reader.conn
             committed_size = reader.tree_size()
             report.tree_size = committed_size
+            if self.chain_inputs is not None:
+                # read after the database's snapshot began: whatever it records as anchored is on chain by now
+                self._use_chain(**self.chain_inputs())
             windows = self._registry(conn, found)
             stored_checkpoints = {
                 r.tree_size: (bytes(r.root_hash), r.origin) for r in conn.execute(select(checkpoints))
@@ -720,6 +727,20 @@ class Auditor:
                     )
         report.scope = self._scope(start, committed_size)
         return report
+
+    def _use_chain(
+        self,
+        root_at=None,
+        chain_anchors=None,
+        chain_registry=None,
+        chain_id=None,
+        contract=None,
+        chain_head=None,
+    ) -> None:
+        """Trust inputs read from the chain (ledger.services.audit_inputs.chain_trust_inputs)."""
+        self.root_at = root_at
+        self.chain_registry = None if chain_registry is None else list(chain_registry)
+        self.chain = ChainEvidence.of(chain_anchors, root_at, chain_id, contract, chain_head)
 
     def _scope(self, start: int, committed_size: int) -> dict[str, Any]:
         """What this audit checked, when, up to which size, and what it did not (FORMATS §15)."""
