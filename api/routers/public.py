@@ -11,7 +11,6 @@ from starlette.responses import Response
 from api.deps import LedgerDep, in_thread
 from api.routers.agencies import _json
 from api.schemas import PROBLEM_RESPONSES, CheckpointOut, ConsistencyOut, InclusionOut, InfoOut, LeavesOut
-from ledger.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["log"])
 Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
@@ -87,12 +86,15 @@ async def agencies(ledger: LedgerDep) -> Response:
 
 
 @router.get(
-    "/audit/latest", summary="The latest `saksi audit` report of this data directory", responses=PROBLEM_RESPONSES
+    "/audit/latest",
+    summary="The latest `saksi audit` report of this data directory (204 before the first audit)",
+    responses={**PROBLEM_RESPONSES, 204: {"description": "no audit has been run yet"}},
 )
 async def audit_latest(ledger: LedgerDep) -> Response:
     path = FilePath(ledger.settings.data_dir) / "audit-latest.json"
     if not path.exists():
-        raise NotFound("no audit has been run yet: saksi audit --data-dir DIR")
+        # "no audit yet" is a state of the ledger, not a missing resource (a 404 is an error to a browser)
+        return Response(status_code=204)
     return Response(path.read_bytes(), media_type="application/json")
 
 

@@ -274,3 +274,36 @@ def test_worker_processes_find_exactly_what_one_process_finds(ledger):
     }  # fmt: skip
     assert findings(ledger.audit(page_size=4, workers=2)) == findings(alone)
     assert findings(ledger.audit(page_size=8, workers=2)) == findings(alone)
+
+
+# --- the report's scope (issue 20.10) -------------------------------------------------------------------
+
+
+def test_an_audit_without_the_chain_says_so_and_checks_no_anchor(ledger):
+    """`--no-chain` reported anchors "checked"; now nothing is counted that was not compared, and the scope
+    names what was skipped, when the audit ran and up to which size."""
+    report = ledger.audit(root_at=None, chain_anchors=None, chain_registry=None)
+    assert report.clean and report.anchors_checked == 0
+    scope = report.to_json()["scope"]
+    assert scope["chain"] is None and scope["notChecked"] == ["chain", "registry"]
+    assert scope["treeSize"] == report.tree_size and scope["fromLeaf"] == 0
+    assert scope["auditedAt"] == ledger.clock.now_ms
+    page = render_audit_html(report)
+    assert "Blockchain TIDAK diperiksa" in page and "registry" in page
+    assert "The blockchain was NOT checked" in render_audit_html(report, lang="en")
+    full = ledger.audit()
+    assert full.anchors_checked == 3 and full.to_json()["scope"]["notChecked"] == []
+    assert full.to_json()["scope"]["chain"] == {
+        "chainId": 1, "contract": "0x" + "01" * 20, "headBlock": None, "anchorsOnChain": 3,
+    }  # fmt: skip
+
+
+def test_the_cli_text_output_states_the_scope():
+    from ledger.cli.audit import scope_line
+
+    line = scope_line(
+        {"auditedAt": 0, "treeSize": 30, "fromLeaf": 24, "chain": None, "notChecked": ["chain", "leaves below 24"]}
+    )
+    assert line == (
+        "scope: leaves 24-29 of 30, chain skipped, at 1970-01-01 00:00:00 UTC; not checked: chain, leaves below 24"
+    )
