@@ -84,6 +84,7 @@ KINDS = (
     "erasure-record-mismatch",
     "complaint-missing",
     "complaint-mismatch",
+    "tree-size-mismatch",
 )
 
 
@@ -606,6 +607,8 @@ class Auditor:
             if self.chain_inputs is not None:
                 # read after the database's snapshot began: whatever it records as anchored is on chain by now
                 self._use_chain(**self.chain_inputs())
+            committed_size = self._committed_size(committed_size, found)
+            report.tree_size = committed_size
             windows = self._registry(conn, found)
             stored_checkpoints = {
                 r.tree_size: (bytes(r.root_hash), r.origin) for r in conn.execute(select(checkpoints))
@@ -727,6 +730,22 @@ class Auditor:
                     )
         report.scope = self._scope(start, committed_size)
         return report
+
+    def _committed_size(self, stored: int, found: list[Discrepancy]) -> int:
+        """The tree size row against the chain: the contract only accepts a larger tree consistent with the
+        last one, so a size the chain anchored is a size the log had. Below it, the row was lowered (its rows
+        would all look forged): report it once and audit up to the anchored size."""
+        anchored = max(self.chain.anchors, default=0) if self.chain is not None else 0
+        if anchored <= stored:
+            return stored
+        found.append(
+            Discrepancy(
+                "tree-size-mismatch",
+                f"the committed tree size is {stored}, but the chain anchored size {anchored}",
+                tree_size=stored,
+            )
+        )
+        return anchored
 
     def _use_chain(
         self,

@@ -500,11 +500,17 @@ def test_each_tamper_is_reported_once_at_its_record(ledger, name):
     assert found(report) == expected, [d.to_json() for d in report.discrepancies]
 
 
-def test_the_tree_size_row_cannot_be_lowered_unseen(ledger):
-    """tree_state is the committed size: lowered, the rows above it are not part of the log any more."""
-    ledger.dba(_set(tree_state, {"id": 1}, tree_size=25))
-    report = ledger.audit()
-    assert ("forged-event", 25, None, None) in found(report)
+tamper("tree_state.tree_size lowered below an anchored size", at("tree-size-mismatch", size=25))(
+    lambda L: L.dba(_set(tree_state, {"id": 1}, tree_size=25))
+)
+
+
+def test_a_tree_size_lowered_above_the_last_anchor_leaves_rows_beyond_it(ledger):
+    """Above the last anchored size nothing outside the database knows the size: the rows above it
+    are reported as beyond the committed tree, each."""
+    ledger.submit([ledger.cases[1].next_item("document.collected", "Dokumen diambil")])
+    ledger.dba(_set(tree_state, {"id": 1}, tree_size=26))
+    assert ("forged-event", 26, None, None) in found(ledger.audit())
 
 
 def test_the_counts_of_the_suite():
