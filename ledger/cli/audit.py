@@ -183,6 +183,10 @@ def scope_line(scope: dict) -> str:
 
 def _could_not_run(exc: SaksiError) -> int:
     from ledger.cli.app import fail_line
+    from ledger.errors import ChainUnavailable
 
-    fail_line(f"audit could not run: {exc.message}")
+    hint = ""
+    if isinstance(exc, ChainUnavailable):
+        hint = "; read another node with --rpc URL, or audit the database alone with --no-chain"
+    fail_line(f"audit could not run: {exc.message}{hint}")
     return 2
