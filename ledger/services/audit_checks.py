@@ -404,6 +404,7 @@ def check_complaints(conn, records: Mapping[int, Any], desk_agency: str | None, 
         for i, r in records.items()
         if r.event_type == "complaint.filed" and (desk_agency is None or r.agency == desk_agency)
     }
+    must_have_row = filed if desk_agency is not None else {}  # without a desk, no event is a complaint
     rows = list(conn.execute(select(complaints).where(complaints.c.filed_leaf_index >= start)))
     seen: set[int] = set()
     for row in sorted(rows, key=lambda r: r.filed_leaf_index):
@@ -446,7 +447,7 @@ def check_complaints(conn, records: Mapping[int, Any], desk_agency: str | None, 
                     event_id=record.event_id,
                 )
             )
-    for index, record in sorted(filed.items()):
+    for index, record in sorted(must_have_row.items()):
         if index >= start and index not in seen:
             found.append(
                 Discrepancy(
@@ -480,6 +481,11 @@ def check_case_heads(
             continue  # the head event itself was edited or is missing: reported at that event
         if stored != head:
             wrong.append((commitment, head, stored))
+    # a stored head whose case commitment was edited: the case lacks its head and a head names no case,
+    # both at the same leaf: one finding
+    orphans = {s[2]: c for c, h, s in wrong if h is None and s is not None}
+    renamed = {h[2] for c, h, s in wrong if s is None and h is not None and h[2] in orphans}
+    wrong = [(c, h, s) for c, h, s in wrong if not (h is None and s is not None and s[2] in renamed)]
     leaves = {h[2] for _, h, s in wrong if h is not None} | {s[2] for _, h, s in wrong if s is not None}
     agency_of = dict(
         conn.execute(select(events.c.leaf_index, events.c.agency).where(events.c.leaf_index.in_(sorted(leaves)))).all()
@@ -487,6 +493,8 @@ def check_case_heads(
     for commitment, head, stored in wrong:
         leaf = head[2] if head is not None else stored[2]
         found_head = "none" if stored is None else f"caseSeq {stored[0]} at leaf {stored[2]}"
+        if stored is None and leaf in renamed:
+            found_head = f"stored under another case commitment, {hex0x(orphans[leaf])}"
         want = "none" if head is None else f"caseSeq {head[0]} at leaf {head[2]}"
         report.discrepancies.append(
             Discrepancy(

@@ -860,25 +860,30 @@ class Auditor:
         if self.chain_registry is None:
             return mirror
         key = lambda w: (w.agency, w.signer, w.valid_from, w.valid_until)  # noqa: E731
-        chain = {key(w) for w in self.chain_registry}
-        for w in mirror:
-            if key(w) not in chain:
-                found.append(
-                    Discrepancy(
-                        "registry-mirror-mismatch",
-                        f"the mirror says {hex0x(w.signer)} signed for {w.agency} from {w.valid_from}; the chain's registry does not",
-                        agency=w.agency,
-                    )
+        on_chain, mirrored = {key(w) for w in self.chain_registry}, {key(m) for m in mirror}
+        extra = [w for w in mirror if key(w) not in on_chain]
+        lacking = [w for w in self.chain_registry if key(w) not in mirrored]
+
+        def shown(w: SignerWindow) -> str:
+            return f"{hex0x(w.signer)} for {w.agency} from {w.valid_from} until {w.valid_until}"
+
+        # one edited mirror row is one finding: pair it with the chain's window it replaced
+        for w in extra:
+            twin = next((c for c in lacking if c.agency == w.agency), None) or next(
+                (c for c in lacking if (c.signer, c.valid_from) == (w.signer, w.valid_from)), None
+            )
+            if twin is not None:
+                lacking.remove(twin)
+                detail = f"the mirror's signer window {shown(w)} is, on the chain's registry, {shown(twin)}"
+            else:
+                detail = f"the mirror says {shown(w)}; the chain's registry does not"
+            found.append(Discrepancy("registry-mirror-mismatch", detail, agency=w.agency))
+        for w in lacking:
+            found.append(
+                Discrepancy(
+                    "registry-mirror-mismatch", f"the chain registers {shown(w)}; the mirror lacks it", agency=w.agency
                 )
-        for w in self.chain_registry:
-            if key(w) not in {key(m) for m in mirror}:
-                found.append(
-                    Discrepancy(
-                        "registry-mirror-mismatch",
-                        f"the chain registers {hex0x(w.signer)} for {w.agency} from {w.valid_from}; the mirror lacks it",
-                        agency=w.agency,
-                    )
-                )
+            )
         self._agencies(conn, found)
         return self.chain_registry
 

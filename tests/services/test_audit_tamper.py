@@ -303,7 +303,7 @@ tamper("case_heads.head_hash", at("case-head-mismatch", 21))(
 tamper("case_heads.leaf_index", at("case-head-mismatch", 21))(
     lambda L: L.dba(_set(case_heads, {"leaf_index": 21}, leaf_index=ROW))
 )
-tamper("case_heads.case_commitment", at("case-head-mismatch", 21), at("case-head-mismatch", 21))(
+tamper("case_heads.case_commitment", at("case-head-mismatch", 21))(
     lambda L: L.dba(_set(case_heads, {"leaf_index": 21}, case_commitment=b"\x48" * 32))
 )
 tamper("case_heads row deleted", at("case-head-mismatch", 21))(
@@ -330,16 +330,16 @@ tamper("agencies row inserted", at("registry-mirror-mismatch"))(
 tamper("agencies row deleted", at("registry-mirror-mismatch"))(
     lambda L: L.dba(delete(agencies).where(agencies.c.code == DESK.code))
 )
-tamper("agency_signers.signer", at("registry-mirror-mismatch"), at("registry-mirror-mismatch"))(
+tamper("agency_signers.signer", at("registry-mirror-mismatch"))(
     lambda L: L.dba(_set(agency_signers, {"agency": DUKCAPIL.code}, signer=b"\x33" * 20))
 )
-tamper("agency_signers.valid_from", at("registry-mirror-mismatch"), at("registry-mirror-mismatch"))(
+tamper("agency_signers.valid_from", at("registry-mirror-mismatch"))(
     lambda L: L.dba(_set(agency_signers, {"agency": DUKCAPIL.code}, valid_from=5))
 )
-tamper("agency_signers.valid_until", at("registry-mirror-mismatch"), at("registry-mirror-mismatch"))(
+tamper("agency_signers.valid_until", at("registry-mirror-mismatch"))(
     lambda L: L.dba(_set(agency_signers, {"agency": "imigrasi.surabaya"}, valid_until=None))
 )
-tamper("agency_signers.agency", at("registry-mirror-mismatch"), at("registry-mirror-mismatch"))(
+tamper("agency_signers.agency", at("registry-mirror-mismatch"))(
     lambda L: L.dba(_set(agency_signers, {"agency": DESK.code}, agency=DUKCAPIL.code))
 )
 tamper("agency_signers row deleted", at("registry-mirror-mismatch"))(
