@@ -48,6 +48,65 @@ def open_store(settings: Settings, serving: bool = False) -> SqlStore:
     return store
 
 
+def open_read_only_store(settings: Settings) -> SqlStore:
+    """The store as an auditor opens it: read-only (SQLite mode=ro, PostgreSQL READ ONLY transactions),
+    never migrated, safe beside a running server."""
+    from ledger.storage.engine import check_schema
+
+    try:
+        engine = create_database_engine(DatabaseSettings(settings.database_url, read_only=True, pool_size=2))
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{exc}: run `saksi init` (or point --data-dir at a ledger)") from None
+    try:
+        check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return SqlStore(engine)
+
+
+def open_chain_reader(settings: Settings, rpc_url: str | None = None):
+    """A chain adapter that holds no key, bound to the configured contract: for audits.
+
+    The embedded chain is read from its store in the data directory, read-only and without its lock, so
+    this works while `saksi serve` runs its node; another chain through JSON-RPC (`rpc_url`, else the
+    configured URL)."""
+    from ledger.chain.rpc import RpcChain, RpcSettings
+
+    if not settings.contract or not settings.chain_id:
+        raise InvalidInput("this data directory has no deployed contract yet: run `saksi init`")
+    contract = parse_address("contract", settings.contract)
+    rpc_settings = RpcSettings(confirmations=max(1, settings.confirmations), start_block=settings.deploy_block)
+    if settings.chain == "embedded" and not rpc_url:
+        from ledger.chain.embedded import (
+            EMBEDDED_CAPABILITIES,
+            EmbeddedProvider,
+            EmbeddedSettings,
+            ReadOnlyEmbeddedNode,
+        )
+
+        data_dir = Path(settings.data_dir) / EMBEDDED_DIR
+        node = ReadOnlyEmbeddedNode(EmbeddedSettings(data_dir, settings.chain_id))
+        try:
+            chain = RpcChain(
+                EmbeddedProvider(node),
+                settings.chain_id,
+                None,
+                contract,
+                RpcSettings(poll_interval_s=0.0, start_block=settings.deploy_block),
+                EMBEDDED_CAPABILITIES,
+                description=f"embedded chain in {data_dir} (read-only)",
+            )
+            chain.check()
+        except BaseException:
+            node.close()
+            raise
+        chain.close = node.close  # type: ignore[attr-defined]
+        return chain
+    url = rpc_url or settings.chain
+    return RpcChain.connect(url, settings.chain_id, None, contract, rpc_settings)
+
+
 def operator_key(settings: Settings, password: str) -> bytes:
     return read_keystore(Path(settings.data_dir) / OPERATOR_KEYSTORE, password)
 

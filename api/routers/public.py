@@ -21,7 +21,6 @@ from api.schemas import (
     LeavesOut,
     StatsOut,
 )
-from ledger.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["log"])
 Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
@@ -104,13 +103,14 @@ async def agencies(ledger: LedgerDep) -> Response:
 @router.get(
     "/audit/latest",
     response_model=dict[str, Any],
-    summary="The latest `saksi audit` report of this data directory",
-    responses=PROBLEM_RESPONSES,
+    summary="The latest `saksi audit` report of this data directory (204 before the first audit)",
+    responses={**PROBLEM_RESPONSES, 204: {"description": "no audit has been run yet"}},
 )
 async def audit_latest(ledger: LedgerDep) -> Response:
     path = FilePath(ledger.settings.data_dir) / "audit-latest.json"
     if not path.exists():
-        raise NotFound("no audit has been run yet: saksi audit --data-dir DIR")
+        # "no audit yet" is a state of the ledger, not a missing resource (a 404 is an error to a browser)
+        return Response(status_code=204)
     return Response(path.read_bytes(), media_type="application/json")
 
 

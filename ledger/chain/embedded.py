@@ -635,3 +635,41 @@ class EmbeddedChain(RpcChain):
 
     def close(self) -> None:
         self.node.close()
+
+
+class ReadOnlyEmbeddedNode(EmbeddedNode):
+    """The embedded chain read by another process than its node (an audit beside ``saksi serve``).
+
+    It takes neither the directory's lock nor a write lock on the store (SQLite ``mode=ro``), never creates
+    a chain and never mines: writes are refused by the store itself. Reads answer from the blocks committed
+    when each key was first read (see :class:`~ledger.chain.kvstore.SqliteKV`)."""
+
+    def __init__(self, settings: EmbeddedSettings, clock_s: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self._clock_s = clock_s
+        self._lock = threading.RLock()
+        path = Path(settings.data_dir) / self.FILE_NAME
+        try:
+            self._kv = SqliteKV(path, read_only=True)
+        except (FileNotFoundError, OSError) as error:
+            raise ChainDataError(f"no embedded chain in {settings.data_dir}: {error}") from None
+        self._lock_file = None
+        try:
+            meta = self._kv.get_meta()
+            if not meta:
+                raise ChainDataError(f"the embedded chain in {settings.data_dir} has no genesis yet")
+            self._chain_cls = _chain_class(settings.chain_id, clock_s)
+            self._open_or_create()
+        except BaseException:
+            self._kv.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._kv.close()
+
+    def rpc_eth_sendRawTransaction(self, raw_hex: str) -> str:
+        raise RpcError(-32000, "this embedded chain is open read-only (an audit): it accepts no transactions")
+
+    def rpc_evm_mine(self, *_: Any) -> str:
+        raise RpcError(-32000, "this embedded chain is open read-only (an audit): it mines no blocks")

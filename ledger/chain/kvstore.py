@@ -12,6 +12,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from eth.db.backends.base import BaseDB
 
@@ -25,8 +26,20 @@ class SqliteKV(BaseDB):
 
     CACHE_ENTRIES = 200_000
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """`read_only`: for a second process (an audit) while the node's own process writes. SQLite's
+        ``mode=ro`` takes no write lock and cannot write; WAL lets it read committed blocks meanwhile. Its
+        cache may keep the head it first read, so a read-only store is one consistent view of the chain."""
         self._cache: OrderedDict[bytes, bytes | None] = OrderedDict()
+        self.read_only = read_only
+        if read_only:
+            if not Path(path).exists():
+                raise FileNotFoundError(path)
+            uri = "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._in_tx = False
+            return
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed block survives power loss too, not only kill -9.
@@ -36,6 +49,8 @@ class SqliteKV(BaseDB):
         self._in_tx = False
 
     def _begin(self) -> None:
+        if self.read_only:
+            raise PermissionError("this chain store is open read-only")
         if not self._in_tx:
             self._conn.execute("BEGIN IMMEDIATE")
             self._in_tx = True

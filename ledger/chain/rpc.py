@@ -48,7 +48,7 @@ from ledger.chain.port import (
     TxOutcome,
     TxStatus,
 )
-from ledger.errors import ChainUnavailable, RetryLater
+from ledger.errors import ChainUnavailable, InvalidInput, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class RpcChain:
         self,
         provider: BaseProvider,
         chain_id: int,
-        operator_key: bytes,
+        operator_key: bytes | None,
         contract: bytes | None = None,
         settings: RpcSettings | None = None,
         capabilities: Capabilities | None = None,
@@ -149,8 +149,9 @@ class RpcChain:
         self.w3 = Web3(provider, middleware=[])
         self.settings = settings or RpcSettings()
         self._chain_id = chain_id
-        self._account = Account.from_key(operator_key)
-        self._operator = to_canonical_address(self._account.address)
+        # None: a reader (an audit) that holds no key; it can read and call, and refuses to sign
+        self._account = Account.from_key(operator_key) if operator_key is not None else None
+        self._operator = to_canonical_address(self._account.address) if self._account is not None else bytes(20)
         self._contract = bytes(contract) if contract is not None else None
         self.abi = abi or ledger_abi()
         if capabilities is not None:
@@ -167,7 +168,7 @@ class RpcChain:
         cls,
         url: str,
         chain_id: int,
-        operator_key: bytes,
+        operator_key: bytes | None,
         contract: bytes | None = None,
         settings: RpcSettings | None = None,
         capabilities: Capabilities | None = None,
@@ -387,6 +388,8 @@ class RpcChain:
             }
         else:
             tx["gasPrice"] = fees.gas_price
+        if self._account is None:
+            raise InvalidInput(f"{self.description}: this chain reader holds no key and cannot sign")
         signed = self._account.sign_transaction(tx)
         return SignedTx(bytes(signed.hash), bytes(signed.raw_transaction), nonce, fees, gas)
 

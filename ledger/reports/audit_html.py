@@ -44,6 +44,12 @@ LABELS = {
         "size": "ukuran",
         "detail": "rincian",
         "generated": "Dibuat",
+        "scope": "Cakupan",
+        "scope_leaves": "Diperiksa: daun {a}–{b} dari {n}, pada {when}",
+        "scope_chain": "Dibandingkan dengan blockchain (rantai {chain}, kontrak {contract}) sampai blok {block}",
+        "scope_no_chain": "Blockchain TIDAK diperiksa: jangkar tidak dibandingkan",
+        "scope_not": "Tidak diperiksa: {items}",
+        "scope_unknown": "Laporan ini tidak menyebut cakupannya",
     },
     "en": {
         "title": "Saksi audit report",
@@ -68,6 +74,12 @@ LABELS = {
         "size": "size",
         "detail": "detail",
         "generated": "Generated",
+        "scope": "Scope",
+        "scope_leaves": "Checked: leaves {a}–{b} of {n}, at {when}",
+        "scope_chain": "Compared with the blockchain (chain {chain}, contract {contract}) up to block {block}",
+        "scope_no_chain": "The blockchain was NOT checked: anchors were not compared",
+        "scope_not": "Not checked: {items}",
+        "scope_unknown": "This report does not state its scope",
     },
 }
 
@@ -135,6 +147,8 @@ def render_audit_html(
         f"<h1>{escape(t['title'])}</h1>",
         verdict,
         f'<div class="grid">{grid}</div>',
+        f"<h2>{escape(t['scope'])}</h2>",
+        _scope(data.get("scope"), t),
         f"<h2>{escape(t['by_kind'])}</h2>",
         f"<figure>{_bar_chart(ordered, t['none'])}</figure>",
     ]
@@ -146,6 +160,36 @@ def render_audit_html(
         parts.append(f'<p class="muted">{escape(t["generated"])}: {escape(generated_at)}</p>')
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _scope(scope: Mapping[str, Any] | None, t: Mapping[str, str]) -> str:
+    """What the audit checked, when, up to which size, and what it did not."""
+    if not scope:
+        return f'<p class="muted">{escape(t["scope_unknown"])}</p>'
+    from datetime import UTC, datetime
+
+    size = int(scope.get("treeSize", 0))
+    when = datetime.fromtimestamp(int(scope.get("auditedAt", 0)) / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        t["scope_leaves"].format(
+            a=f"{int(scope.get('fromLeaf', 0)):,}", b=f"{max(size - 1, 0):,}", n=f"{size:,}", when=when
+        )
+    ]
+    chain = scope.get("chain")
+    if chain:
+        lines.append(
+            t["scope_chain"].format(
+                chain=chain.get("chainId"), contract=chain.get("contract"), block=chain.get("headBlock")
+            )
+        )
+    else:
+        lines.append(t["scope_no_chain"])
+    others = [str(x) for x in scope.get("notChecked", ()) if x != "chain"]
+    if others:
+        lines.append(t["scope_not"].format(items=", ".join(others)))
+    if scope.get("incremental"):
+        lines.append(str(scope["incremental"].get("reason", "")))
+    return "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
 
 
 def _count(found: Sequence[Mapping[str, Any]]) -> dict[str, int]:

@@ -1,10 +1,16 @@
-"""The chain's side of an audit: anchored roots, anchored checkpoints and the registry's history."""
+"""The chain's side of an audit: anchored checkpoints (their logs), anchored roots and the registry's history.
+
+An auditor needs no key: only reads. :class:`ChainReader` is what the audit reads, so any adapter that can
+answer it will do (the JSON-RPC adapter built without a key, the embedded chain's store opened read-only, or
+a server's read-only window onto its chain).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
-from ledger.chain.port import ChainPort, RegistryEvent
+from ledger.chain.port import CheckpointEvent, RegistryEvent
 from ledger.services.auditor import SignerWindow
 
 #: How far registry times (block timestamps) and receivedAt (the ledger's clock) may disagree; the
@@ -39,9 +45,35 @@ def signer_authorised(
     return authorised
 
 
-def chain_trust_inputs(chain: ChainPort, from_block: int = 0) -> dict:
-    """root_at, chain_checkpoints and chain_registry for :class:`Auditor`, read from the contract's events."""
+class ChainReader(Protocol):
+    """The reads an audit makes of the chain; nothing here signs."""
+
+    @property
+    def chain_id(self) -> int: ...
+
+    @property
+    def contract_address(self) -> bytes: ...
+
+    def block_number(self) -> int: ...
+
+    def root_at(self, tree_size: int) -> bytes | None: ...
+
+    def checkpoint_events(self, from_block: int, to_block: int) -> list[CheckpointEvent]: ...
+
+    def registry_events(self, from_block: int, to_block: int) -> list[RegistryEvent]: ...
+
+
+def chain_trust_inputs(chain: ChainReader, from_block: int = 0) -> dict[str, Any]:
+    """The trust inputs for :class:`Auditor`, read from the contract's events up to the current head:
+    its CheckpointAnchored logs, rootAt, the registry's signer windows, and which chain and contract."""
     head = chain.block_number()
-    checkpoints = {e.tree_size: e.root_hash for e in chain.checkpoint_events(from_block, head)}
+    anchors = chain.checkpoint_events(from_block, head)
     windows = signer_windows(chain.registry_events(from_block, head))
-    return {"root_at": chain.root_at, "chain_checkpoints": checkpoints, "chain_registry": windows}
+    return {
+        "root_at": chain.root_at,
+        "chain_anchors": anchors,
+        "chain_registry": windows,
+        "chain_id": chain.chain_id,
+        "contract": chain.contract_address,
+        "chain_head": head,
+    }

@@ -22,6 +22,7 @@ Exit codes (CLI): 0 clean, 1 discrepancies, 2 could not run.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import sqlite3
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from coincurve import PublicKey
 from sqlalchemy import func, select
@@ -41,7 +43,15 @@ from ledger.core.events import SERVICE_EVENT_TYPEHASH, Domain
 from ledger.core.merkle import NodeId
 from ledger.core.signatures import HALF_N
 from ledger.errors import SaksiError
-from ledger.storage.schema import anchors, case_heads, checkpoints, erasures, events, tree_nodes
+from ledger.services.audit_checks import (
+    ChainEvidence,
+    check_anchors,
+    check_case_heads,
+    check_checkpoints,
+    check_complaints,
+    check_erasures,
+)
+from ledger.storage.schema import anchors, checkpoints, erasures, events, tree_nodes
 from ledger.storage.sql import SqlStore
 
 PAGE = 1 << 14  # leaves per page; a power of two so pages are perfect subtrees
@@ -68,6 +78,13 @@ KINDS = (
     "payload-digest-mismatch",
     "payload-missing",
     "unanchored-lag",
+    "anchor-record-mismatch",
+    "checkpoint-origin-mismatch",
+    "payload-not-erased",
+    "erasure-record-mismatch",
+    "complaint-missing",
+    "complaint-mismatch",
+    "tree-size-mismatch",
 )
 
 
@@ -79,6 +96,7 @@ class Discrepancy:
     agency: str | None = None
     event_id: str | None = None
     tree_size: int | None = None
+    node: NodeId | None = None  # a stored tree node (level >= 1): its level and index, not a tree size
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +105,7 @@ class Discrepancy:
             "agency": self.agency,
             "eventId": self.event_id,
             "treeSize": self.tree_size,
+            "node": None if self.node is None else {"level": self.node.level, "index": self.node.index},
             "detail": self.detail,
         }
 
@@ -120,6 +139,7 @@ class AuditReport:
     incremental_from: int = 0
     discrepancies: list[Discrepancy] = field(default_factory=list)
     cursor: AuditCursor | None = None
+    scope: dict[str, Any] = field(default_factory=dict)  # what was checked, when, and what was not
 
     @property
     def clean(self) -> bool:
@@ -141,6 +161,7 @@ class AuditReport:
             "checkpointsChecked": self.checkpoints_checked,
             "anchorsChecked": self.anchors_checked,
             "lawfulErasures": self.lawful_erasures,
+            "scope": self.scope,
             "discrepancyCounts": self.counts(),
             "discrepancies": [d.to_json() for d in self.discrepancies],
         }
@@ -237,6 +258,20 @@ class PageInputs:
     nodes: dict[int, list[tuple[int, bytes]]]  # level -> stored (idx, hash) inside the page, by idx
 
 
+@dataclass(frozen=True)
+class SignedRecord:
+    """An event whose signed payload another table restates (erasures, complaints), as the page saw it."""
+
+    event_type: str
+    case_commitment: bytes
+    agency: str
+    event_id: str
+    received_at: int
+    summary: str
+    body: bytes | None  # the payload, only if it reproduces the signed payloadDigest
+    body_edited: bool  # a payload is stored but does not reproduce it (reported at the event)
+
+
 @dataclass
 class PageResult:
     found: list[Discrepancy]
@@ -245,9 +280,12 @@ class PageResult:
     events_checked: int
     signatures_checked: int
     firsts: list[tuple]  # first event of each case in the page: (commitment, index, agency, event_id, seq, prev)
+    # links broken inside the page: (index, agency, event_id, seq, expected seq, predecessor's leaf)
+    breaks: list[tuple]
     lasts: dict[bytes, tuple[int, bytes, int]]  # case -> (seq, struct hash, leaf index) of its last event here
     unpaid: list[tuple[int, bytes, str]]  # (index, case, agency): a payloadDigest but no payload stored
-    erasure_events: dict[int, tuple[str, bytes, str]]
+    # erasure.* and complaint.filed events, whose signed payload other tables must agree with
+    signed_records: dict[int, SignedRecord]
     peaks: list[tuple[NodeId, bytes]]  # the page's part of the tree: decompose(start, tree_end)
     roots: dict[int, list[bytes]]  # size -> hashes of decompose(start, size), for checkpoints inside the page
     node_mismatches: dict[NodeId, bytes | None]  # recomputed != stored (the stored value, None if missing)
@@ -287,7 +325,8 @@ def read_page(cursor: Any, qmark: bool, start: int, end: int, tree_end: int, pag
 def _read_own_page(database: str, start: int, end: int, tree_end: int, page_levels: int) -> PageInputs:
     conn = _CONNECTIONS.get(database)
     if conn is None:
-        conn = _CONNECTIONS[database] = sqlite3.connect(database, isolation_level=None, timeout=30)
+        uri = "file:" + quote(os.path.abspath(database)) + "?mode=ro"  # a worker only reads
+        conn = _CONNECTIONS[database] = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
         conn.execute("PRAGMA query_only = ON")
     cursor = conn.cursor()
     cursor.execute("BEGIN")
@@ -308,9 +347,10 @@ def audit_page(
     found: list[Discrepancy] = []
     flagged: dict[int, tuple[str, bytes]] = {}
     firsts: list[tuple] = []
+    breaks: list[tuple] = []
     heads: dict[bytes, tuple[int, bytes, int]] = {}
     unpaid: list[tuple[int, bytes, str]] = []
-    erasure_events: dict[int, tuple[str, bytes, str]] = {}
+    signed_records: dict[int, SignedRecord] = {}
     leaves = [PLACEHOLDER] * max(0, tree_end - start)
     known_signers = {w.signer for w in ctx.windows}
     by_agency: dict[str, list[SignerWindow]] = defaultdict(list)
@@ -355,7 +395,22 @@ def audit_page(
                 sig_fine = False
             elif recovered != signer:
                 sig_fine = False
-                if recovered in known_signers:
+                if leaf == leaf_hash and any(
+                    w.signer == recovered and w.covers(received, tolerance) for w in by_agency.get(agency, ())
+                ):
+                    # the event, its signature and leaf are as appended and signed by the agency's key:
+                    # only the stored signer column (not part of the leaf) was changed
+                    sig_fine = True
+                    found.append(
+                        Discrepancy(
+                            "event-field-edited",
+                            f"the stored signer {hex0x(signer)} is not the key that signed, {hex0x(recovered)}",
+                            index,
+                            agency,
+                            event_id,
+                        )
+                    )
+                elif recovered in known_signers:
                     found.append(
                         Discrepancy(
                             "signature-replaced",
@@ -393,20 +448,15 @@ def audit_page(
         head = heads.get(commitment)
         if head is None:
             firsts.append((commitment, index, agency, event_id, seq, prev))
-        elif seq != head[0] + 1 or (prev != head[1] and head[2] not in flagged):
-            found.append(
-                Discrepancy(
-                    "case-chain-broken",
-                    f"caseSeq {seq} follows caseSeq {head[0]}; expected caseSeq {head[0] + 1} linked to its predecessor",
-                    index,
-                    agency,
-                    event_id,
-                )
-            )
+        elif seq != head[0] + 1 or prev != head[1]:
+            breaks.append((index, agency, event_id, seq, head[0] + 1, head[2]))
         heads[commitment] = (seq, struct, index)
         # payload digest, or (decided by the caller, who holds the erasure records) a lawful erasure
         stored_payload = payload_rows.get(index)
-        if digest_p == ZERO32:
+        signed_body = None  # the stored payload, when it reproduces the signed payloadDigest
+        if not sig_fine:
+            pass  # the signed fields are unknown (reported above), so is the digest a payload must match
+        elif digest_p == ZERO32:
             if stored_payload is not None:
                 found.append(
                     Discrepancy(
@@ -419,7 +469,9 @@ def audit_page(
                 )
         elif stored_payload is not None:
             salt, body = stored_payload
-            if sha256(salt + body).digest() != digest_p:
+            if sha256(salt + body).digest() == digest_p:
+                signed_body = body
+            else:
                 found.append(
                     Discrepancy(
                         "payload-digest-mismatch",
@@ -431,8 +483,11 @@ def audit_page(
                 )
         else:
             unpaid.append((index, commitment, agency))
-        if event_type.startswith("erasure."):
-            erasure_events[index] = (event_type, commitment, agency)
+        if event_type.startswith("erasure.") or event_type == "complaint.filed":
+            signed_records[index] = SignedRecord(
+                event_type, commitment, agency, event_id, received, summary, signed_body,
+                stored_payload is not None and signed_body is None,
+            )  # fmt: skip
     present = {row[0] for row in inputs.rows}
     missing = [i for i in range(start, tree_end) if i not in present]
     # the page's perfect subtrees, level by level, compared with the stored ones
@@ -459,7 +514,7 @@ def audit_page(
     peaks = [(n, value_of(n)) for n in merkle.decompose(start, tree_end)] if tree_end > start else []
     roots = {size: [value_of(n) for n in merkle.decompose(start, size)] for size in sizes}
     return PageResult(
-        found, flagged, missing, checked, signatures, firsts, heads, unpaid, erasure_events, peaks, roots,
+        found, flagged, missing, checked, signatures, firsts, breaks, heads, unpaid, signed_records, peaks, roots,
         node_mismatches,
     )  # fmt: skip
 
@@ -502,6 +557,13 @@ class Auditor:
         root_at: Callable[[int], bytes | None] | None = None,
         chain_checkpoints: Iterable[tuple[int, bytes]] | None = None,
         chain_registry: Iterable[SignerWindow] | None = None,
+        chain_anchors: Iterable[Any] | None = None,
+        chain_id: int | None = None,
+        contract: bytes | None = None,
+        chain_head: int | None = None,
+        origin: str | None = None,
+        complaints_agency: str | None = None,
+        chain_inputs: Callable[[], dict[str, Any]] | None = None,
         verify_signatures: bool = True,
         max_unanchored_lag_s: float = 3600.0,
         registry_tolerance_ms: int = 300_000,
@@ -517,6 +579,14 @@ class Auditor:
         self.clock_ms = clock_ms
         self.root_at = root_at
         self.chain_checkpoints = None if chain_checkpoints is None else dict(chain_checkpoints)
+        # chain_anchors (the CheckpointAnchored logs) supersede chain_checkpoints (roots only)
+        self.chain = ChainEvidence.of(
+            chain_anchors if chain_anchors is not None else self.chain_checkpoints, root_at, chain_id, contract,
+            chain_head,
+        )  # fmt: skip
+        self.origin = origin
+        self.complaints_agency = complaints_agency
+        self.chain_inputs = chain_inputs
         self.chain_registry = None if chain_registry is None else list(chain_registry)
         self.verify_signatures = verify_signatures
         self.max_unanchored_lag_s = max_unanchored_lag_s
@@ -534,8 +604,15 @@ class Auditor:
             conn = reader.conn
             committed_size = reader.tree_size()
             report.tree_size = committed_size
+            if self.chain_inputs is not None:
+                # read after the database's snapshot began: whatever it records as anchored is on chain by now
+                self._use_chain(**self.chain_inputs())
+            committed_size = self._committed_size(committed_size, found)
+            report.tree_size = committed_size
             windows = self._registry(conn, found)
-            stored_checkpoints = {r.tree_size: bytes(r.root_hash) for r in conn.execute(select(checkpoints))}
+            stored_checkpoints = {
+                r.tree_size: (bytes(r.root_hash), r.origin) for r in conn.execute(select(checkpoints))
+            }
             anchor_rows = {r.tree_size: r for r in conn.execute(select(anchors))}
             last_row = conn.execute(select(func.max(events.c.leaf_index))).scalar_one()
             span = max(committed_size, 0 if last_row is None else last_row + 1)
@@ -546,7 +623,7 @@ class Auditor:
             recomputed_nodes: dict[NodeId, bytes] = {}
             mismatched_nodes: set[NodeId] = set()
             roots_at: dict[int, bytes] = {}
-            sizes = sorted(set(stored_checkpoints) | set(anchor_rows) | set(self.chain_checkpoints or ()))
+            sizes = sorted(set(stored_checkpoints) | set(anchor_rows) | set(self.chain.anchors if self.chain else ()))
             # leaf index -> (state, stored leaf hash): "sig" (reported at the row), "missing",
             # "leaf-or-row" (undecided until the tree shows which), "row" (the row's content changed)
             flagged: dict[int, tuple[str, bytes]] = {}
@@ -554,8 +631,8 @@ class Auditor:
             erasure_of: dict[int, tuple[int, str]] = {
                 r.leaf_index: (r.erasure_leaf_index, r.legal_basis) for r in conn.execute(select(erasures))
             }
-            erasure_events: dict[int, tuple[str, bytes, str]] = {}
-            erased_cases: list[tuple[int, int, bytes, str]] = []
+            signed_records: dict[int, SignedRecord] = {}
+            unpaid: list[tuple[int, bytes, str]] = []
             missing_reported = 0
             ranges = [(a, min(a + self.page_size, span)) for a in range(start, span, self.page_size)]
             parallel = self.workers > 1 and len(ranges) > 1
@@ -604,34 +681,16 @@ class Auditor:
                     # each case's first event in this page links to its head in earlier pages
                     if start:
                         self._resume_heads(conn, [f[0] for f in page.firsts], start, heads)
+                    breaks = list(page.breaks)
                     for commitment, index, agency, event_id, seq, prev in page.firsts:
                         head = heads.get(commitment)
                         want_seq, want_prev = (1, ZERO32) if head is None else (head[0] + 1, head[1])
-                        predecessor_edited = head is not None and head[2] in flagged
-                        if seq != want_seq or (prev != want_prev and not predecessor_edited):
-                            found.append(
-                                Discrepancy(
-                                    "case-chain-broken",
-                                    f"caseSeq {seq} follows caseSeq {want_seq - 1}; expected caseSeq {want_seq} linked to its predecessor",
-                                    leaf_index=index,
-                                    agency=agency,
-                                    event_id=event_id,
-                                )
-                            )
+                        if seq != want_seq or prev != want_prev:
+                            breaks.append((index, agency, event_id, seq, want_seq, None if head is None else head[2]))
+                    self._case_breaks(sorted(breaks), flagged, found)
                     heads.update(page.lasts)
-                    for index, commitment, agency in page.unpaid:
-                        if index in erasure_of:
-                            erased_cases.append((index, erasure_of[index][0], commitment, agency))
-                        else:
-                            found.append(
-                                Discrepancy(
-                                    "payload-missing",
-                                    "payload deleted without a lawful erasure event",
-                                    leaf_index=index,
-                                    agency=agency,
-                                )
-                            )
-                    erasure_events.update(page.erasure_events)
+                    unpaid += page.unpaid
+                    signed_records.update(page.signed_records)
                     # the tree: roots at interesting sizes inside this page, then push the page's peaks
                     for size, hashes in page.roots.items():
                         roots_at[size] = merkle.fold([h for _, h in peaks] + hashes)
@@ -645,60 +704,16 @@ class Auditor:
                     pool.shutdown(wait=False, cancel_futures=True)
 
             self._classify_leaves(flagged, found)
-            first_flagged = min((i for i, (state, _) in flagged.items() if state != "leaf-or-row"), default=None)
-            # lawful erasures
-            for index, erasure_index, commitment, agency in erased_cases:
-                event = erasure_events.get(erasure_index)
-                if event is None or event[1] != commitment or event[2] != agency:
-                    found.append(
-                        Discrepancy(
-                            "payload-missing",
-                            f"erasure record names leaf {erasure_index}, which is not an erasure.* event by {agency} on this case",
-                            leaf_index=index,
-                            agency=agency,
-                        )
-                    )
-                else:
-                    report.lawful_erasures += 1
-            # checkpoints
-            for size, root in sorted(stored_checkpoints.items()):
-                if size <= start:
-                    continue  # vouched for by the audit this one resumes
-                report.checkpoints_checked += 1
-                expected_root = roots_at.get(size) if size else merkle.EMPTY_ROOT
-                if size > committed_size or expected_root is None:
-                    found.append(
-                        Discrepancy(
-                            "checkpoint-root-mismatch", f"checkpoint at size {size} is beyond the tree", tree_size=size
-                        )
-                    )
-                elif expected_root != root and (first_flagged is None or first_flagged >= size):
-                    # (below an edited or missing leaf the difference is that leaf's, reported above)
-                    found.append(
-                        Discrepancy(
-                            "checkpoint-root-mismatch",
-                            f"stored checkpoint root {hex0x(root)} differs from the recomputed {hex0x(expected_root)}",
-                            tree_size=size,
-                        )
-                    )
-            # anchors against the chain
-            self._anchors(anchor_rows, stored_checkpoints, roots_at, report, first_flagged, start)
-            # case heads
-            stored_heads = {
-                bytes(r.case_commitment): (r.case_seq, bytes(r.head_hash), r.leaf_index)
-                for r in conn.execute(select(case_heads))
-            }
-            for commitment in (set(stored_heads) | set(heads)) if not start else set(heads):
-                head = heads.get(commitment)
-                if head is not None and head[2] in flagged:
-                    continue  # the head event itself was edited: reported at that event
-                if stored_heads.get(commitment) != head:
-                    found.append(
-                        Discrepancy(
-                            "case-head-mismatch",
-                            f"case head of {hex0x(commitment)} is {stored_heads.get(commitment)}, recomputed {heads.get(commitment)}",
-                        )
-                    )
+            misplaced = [d.leaf_index for d in found if d.kind == "leaf-order" and d.leaf_index is not None]
+            explained_from = min(
+                [i for i, (state, _) in flagged.items() if state != "leaf-or-row"] + misplaced, default=None
+            )
+            self._nodes_beyond(conn, committed_size, found)
+            check_erasures(conn, unpaid, erasure_of, signed_records, start, report)
+            check_complaints(conn, signed_records, self.complaints_agency, start, report)
+            check_checkpoints(stored_checkpoints, roots_at, committed_size, start, explained_from, self.origin, report)
+            check_anchors(anchor_rows, stored_checkpoints, roots_at, self.chain, start, explained_from, report)
+            check_case_heads(conn, heads, flagged, start, report)
             # unanchored lag
             anchored = max((s for s, r in anchor_rows.items() if r.status in ("mined", "confirmed")), default=0)
             if anchored < committed_size:
@@ -713,7 +728,67 @@ class Auditor:
                             leaf_index=anchored,
                         )
                     )
+        report.scope = self._scope(start, committed_size)
         return report
+
+    def _committed_size(self, stored: int, found: list[Discrepancy]) -> int:
+        """The tree size row against the chain: the contract only accepts a larger tree consistent with the
+        last one, so a size the chain anchored is a size the log had. Below it, the row was lowered (its rows
+        would all look forged): report it once and audit up to the anchored size."""
+        anchored = max(self.chain.anchors, default=0) if self.chain is not None else 0
+        if anchored <= stored:
+            return stored
+        found.append(
+            Discrepancy(
+                "tree-size-mismatch",
+                f"the committed tree size is {stored}, but the chain anchored size {anchored}",
+                tree_size=stored,
+            )
+        )
+        return anchored
+
+    def _use_chain(
+        self,
+        root_at=None,
+        chain_anchors=None,
+        chain_registry=None,
+        chain_id=None,
+        contract=None,
+        chain_head=None,
+    ) -> None:
+        """Trust inputs read from the chain (ledger.services.audit_inputs.chain_trust_inputs)."""
+        self.root_at = root_at
+        self.chain_registry = None if chain_registry is None else list(chain_registry)
+        self.chain = ChainEvidence.of(chain_anchors, root_at, chain_id, contract, chain_head)
+
+    def _scope(self, start: int, committed_size: int) -> dict[str, Any]:
+        """What this audit checked, when, up to which size, and what it did not (FORMATS §15)."""
+        chain = self.chain
+        skipped = []
+        if chain is None:
+            skipped.append("chain")
+        if self.chain_registry is None:
+            skipped.append("registry")
+        if not self.verify_signatures:
+            skipped.append("signatures")
+        if start:
+            skipped.append(f"leaves below {start}")
+        return {
+            "auditedAt": self.clock_ms(),
+            "treeSize": committed_size,
+            "fromLeaf": start,
+            "signatures": self.verify_signatures,
+            "chain": None
+            if chain is None
+            else {
+                "chainId": chain.chain_id,
+                "contract": None if chain.contract is None else hex0x(chain.contract),
+                "headBlock": chain.head_block,
+                "anchorsOnChain": len(chain.anchors),
+            },
+            "registry": "chain" if self.chain_registry is not None else "mirror",
+            "notChecked": skipped,
+        }
 
     def _database_file(self) -> str | None:
         """The SQLite file worker processes may read themselves (None: this process reads for them)."""
@@ -747,6 +822,26 @@ class Auditor:
                 heads[bytes(r.case_commitment)] = (r.case_seq, event.hash_struct(), r.leaf_index)
 
     @staticmethod
+    def _case_breaks(breaks: Sequence[tuple], flagged: dict[int, tuple[str, bytes]], found: list[Discrepancy]) -> None:
+        """Report the broken case links that no finding explains: a link through an edited or missing
+        event (the event itself, its predecessor, or one between them) is that event's finding."""
+        unreliable = sorted(flagged)
+        for index, agency, event_id, seq, want_seq, head_leaf in breaks:
+            low = -1 if head_leaf is None else head_leaf
+            position = bisect.bisect_left(unreliable, low)
+            if position < len(unreliable) and unreliable[position] <= index:
+                continue
+            found.append(
+                Discrepancy(
+                    "case-chain-broken",
+                    f"caseSeq {seq} follows caseSeq {want_seq - 1}; expected caseSeq {want_seq} linked to its predecessor",
+                    leaf_index=index,
+                    agency=agency,
+                    event_id=event_id,
+                )
+            )
+
+    @staticmethod
     def _push(peaks: list[tuple[int, bytes]], level: int, value: bytes, end: int, nodes: dict[NodeId, bytes]) -> None:
         """Add a perfect subtree ending at leaf `end` to the right edge, merging equal levels."""
         while peaks and peaks[-1][0] == level:
@@ -765,26 +860,53 @@ class Auditor:
         if self.chain_registry is None:
             return mirror
         key = lambda w: (w.agency, w.signer, w.valid_from, w.valid_until)  # noqa: E731
-        chain = {key(w) for w in self.chain_registry}
-        for w in mirror:
-            if key(w) not in chain:
-                found.append(
-                    Discrepancy(
-                        "registry-mirror-mismatch",
-                        f"the mirror says {hex0x(w.signer)} signed for {w.agency} from {w.valid_from}; the chain's registry does not",
-                        agency=w.agency,
-                    )
+        on_chain, mirrored = {key(w) for w in self.chain_registry}, {key(m) for m in mirror}
+        extra = [w for w in mirror if key(w) not in on_chain]
+        lacking = [w for w in self.chain_registry if key(w) not in mirrored]
+
+        def shown(w: SignerWindow) -> str:
+            return f"{hex0x(w.signer)} for {w.agency} from {w.valid_from} until {w.valid_until}"
+
+        # one edited mirror row is one finding: pair it with the chain's window it replaced
+        for w in extra:
+            twin = next((c for c in lacking if c.agency == w.agency), None) or next(
+                (c for c in lacking if (c.signer, c.valid_from) == (w.signer, w.valid_from)), None
+            )
+            if twin is not None:
+                lacking.remove(twin)
+                detail = f"the mirror's signer window {shown(w)} is, on the chain's registry, {shown(twin)}"
+            else:
+                detail = f"the mirror says {shown(w)}; the chain's registry does not"
+            found.append(Discrepancy("registry-mirror-mismatch", detail, agency=w.agency))
+        for w in lacking:
+            found.append(
+                Discrepancy(
+                    "registry-mirror-mismatch", f"the chain registers {shown(w)}; the mirror lacks it", agency=w.agency
                 )
-        for w in self.chain_registry:
-            if key(w) not in {key(m) for m in mirror}:
-                found.append(
-                    Discrepancy(
-                        "registry-mirror-mismatch",
-                        f"the chain registers {hex0x(w.signer)} for {w.agency} from {w.valid_from}; the mirror lacks it",
-                        agency=w.agency,
-                    )
-                )
+            )
+        self._agencies(conn, found)
         return self.chain_registry
+
+    def _agencies(self, conn, found: list[Discrepancy]) -> None:
+        """The mirror's agencies and their status (what the inbox and submissions check) are the chain's:
+        an agency is active while it has an open signer window there, revoked once it has none."""
+        from ledger.storage.schema import agencies
+
+        on_chain: dict[str, str] = {}
+        for w in self.chain_registry or ():
+            if w.valid_until is None or w.agency not in on_chain:
+                on_chain[w.agency] = "active" if w.valid_until is None else "revoked"
+        mirror = {r.code: r.status for r in conn.execute(select(agencies.c.code, agencies.c.status))}
+        for code in sorted(set(on_chain) | set(mirror)):
+            if on_chain.get(code) != mirror.get(code):
+                found.append(
+                    Discrepancy(
+                        "registry-mirror-mismatch",
+                        f"the mirror lists agency {code} as {mirror.get(code) or 'absent'}; "
+                        f"the chain's registry as {on_chain.get(code) or 'absent'}",
+                        agency=code,
+                    )
+                )
 
     def _compare_nodes(
         self, conn, recomputed: dict[NodeId, bytes], mismatched_all: set[NodeId], flagged, found,
@@ -833,24 +955,48 @@ class Auditor:
                 genuine_stored = merkle.node_hash(*pair) == stored_parent
             if genuine_stored or node not in stored:
                 if node not in stored:
-                    found.append(Discrepancy("tree-node-mismatch", f"tree node {node} is missing", tree_size=node.end))
+                    found.append(
+                        Discrepancy(
+                            "tree-node-mismatch",
+                            f"tree node {node} (leaves {node.begin}-{node.end - 1}) is missing",
+                            node=node,
+                        )
+                    )
                 else:
                     found.append(
                         Discrepancy(
                             "leaf-order",
                             f"leaves {node.begin}-{node.end - 1} are not the leaves that were appended there (reordered or replaced)",
                             leaf_index=node.begin,
+                            node=node,
                         )
                     )
             else:
                 found.append(
                     Discrepancy(
                         "tree-node-mismatch",
-                        f"stored tree node {node} differs from the recomputed one",
-                        tree_size=node.end,
+                        f"stored tree node {node} (leaves {node.begin}-{node.end - 1}) differs from the recomputed one",
+                        node=node,
                     )
                 )
         recomputed.clear()
+
+    @staticmethod
+    def _nodes_beyond(conn, committed_size: int, found: list[Discrepancy]) -> None:
+        """Stored nodes of subtrees the committed tree does not have yet (a proof beyond it would use them)."""
+        for level in range(1, 64):
+            rows = _raw(
+                conn, "SELECT idx FROM tree_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT 100",
+                (level, committed_size >> level),
+            )  # fmt: skip
+            for (idx,) in rows:
+                found.append(
+                    Discrepancy(
+                        "tree-node-mismatch",
+                        f"stored tree node {NodeId(level, idx)} lies beyond the committed tree size {committed_size}",
+                        node=NodeId(level, idx),
+                    )
+                )
 
     @staticmethod
     def _stored_node(conn, node: NodeId) -> bytes | None:
@@ -880,69 +1026,6 @@ class Auditor:
                         leaf_index=index,
                     )
                 )
-
-    def _anchors(
-        self, anchor_rows, stored_checkpoints, roots_at, report: AuditReport, first_flagged: int | None, start: int = 0
-    ) -> None:
-        """Anchors above `start` (below it, the audit this one resumes vouched for them)."""
-        found = report.discrepancies
-        anchor_rows = {size: row for size, row in anchor_rows.items() if size > start}
-        chain_checkpoints = {s: r for s, r in (self.chain_checkpoints or {}).items() if s > start}
-
-        def explained(size: int) -> bool:
-            return first_flagged is not None and first_flagged < size
-
-        for size, row in sorted(anchor_rows.items()):
-            if row.status not in ("mined", "confirmed"):
-                continue
-            report.anchors_checked += 1
-            recomputed = roots_at.get(size)
-            chain_root = self.root_at(size) if self.root_at is not None else None
-            if self.root_at is not None and chain_root is None:
-                found.append(
-                    Discrepancy(
-                        "anchor-missing",
-                        f"the anchor record says size {size} is on chain; the contract has no root for it",
-                        tree_size=size,
-                    )
-                )
-            elif chain_root is not None and recomputed is not None and chain_root != recomputed and not explained(size):
-                found.append(
-                    Discrepancy(
-                        "anchor-mismatch",
-                        f"the chain's root for size {size} is {hex0x(chain_root)}, recomputed {hex0x(recomputed)}",
-                        tree_size=size,
-                    )
-                )
-        if self.chain_checkpoints is not None:
-            recorded = {s for s, r in anchor_rows.items() if r.status in ("mined", "confirmed")}
-            for size, root in sorted(chain_checkpoints.items()):
-                if size not in recorded:
-                    found.append(
-                        Discrepancy(
-                            "anchor-missing",
-                            f"the chain anchored size {size}; the database has no anchor record for it",
-                            tree_size=size,
-                        )
-                    )
-                recomputed = roots_at.get(size)
-                if size not in stored_checkpoints:
-                    # compute on demand is not possible after streaming; the checkpoint row is gone too
-                    found.append(
-                        Discrepancy(
-                            "checkpoint-root-mismatch",
-                            f"the chain anchored size {size}; no checkpoint row exists",
-                            tree_size=size,
-                        )
-                    )
-                elif recomputed is not None and recomputed != root and not explained(size):
-                    found.append(
-                        Discrepancy(
-                            "anchor-mismatch",
-                            f"the chain's root for size {size} differs from the recomputed tree",
-                            tree_size=size,
-                        )
-                    )
 
 
 def checkpoint_of(size: int, root: bytes, origin: str) -> Checkpoint:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -34,6 +36,9 @@ class DatabaseSettings:
     sqlite_journal_size_limit: int = 64 * 2**20
     pool_size: int = 5
     echo: bool = False
+    # An auditor's connection: SQLite opened with mode=ro (no write lock, no WAL checkpoint), PostgreSQL
+    # with every transaction READ ONLY. No migration runs on it: see check_schema.
+    read_only: bool = False
 
 
 def create_database_engine(settings: DatabaseSettings) -> Engine:
@@ -41,11 +46,18 @@ def create_database_engine(settings: DatabaseSettings) -> Engine:
     if url.get_backend_name() == "sqlite":
         # A pool as large as the threads using it: connections beyond it would be opened and closed
         # per checkout, each paying for its PRAGMAs and a schema read.
+        options: dict = {}
+        if settings.read_only:
+            if not url.database or url.database == ":memory:" or not Path(url.database).exists():
+                raise FileNotFoundError(f"no SQLite database at {url.database}")
+            uri = "file:" + quote(str(Path(url.database).resolve())) + "?mode=ro"
+            options["creator"] = lambda: sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
         engine = create_engine(
             url,
             echo=settings.echo,
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=settings.pool_size,
+            **options,
         )
         synchronous = settings.sqlite_synchronous.upper()
         if synchronous not in ("FULL", "NORMAL", "EXTRA"):
@@ -60,6 +72,11 @@ def create_database_engine(settings: DatabaseSettings) -> Engine:
             # Let SQLAlchemy's "begin" event decide how a transaction starts (see below).
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
+            if settings.read_only:
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.execute("PRAGMA query_only=ON")
+                cursor.close()
+                return
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -78,6 +95,18 @@ def create_database_engine(settings: DatabaseSettings) -> Engine:
                 conn.exec_driver_sql("BEGIN")
 
         return engine
+    if settings.read_only:
+        # one snapshot per read transaction (as SQLite's), so an audit beside a writing server sees one state
+        given = url.query.get("options", "")  # e.g. a search_path: kept, with READ ONLY added
+        given = " ".join(given) if isinstance(given, tuple) else given
+        return create_engine(
+            url.difference_update_query(["options"]),
+            echo=settings.echo,
+            pool_size=settings.pool_size,
+            pool_pre_ping=True,
+            connect_args={"options": f"{given} -c default_transaction_read_only=on".strip()},
+            isolation_level="REPEATABLE READ",
+        )
     return create_engine(url, echo=settings.echo, pool_size=settings.pool_size, pool_pre_ping=True)
 
 
@@ -85,6 +114,23 @@ def alembic_config() -> Config:
     config = Config(str(MIGRATIONS / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def check_schema(engine: Engine) -> None:
+    """The schema is the one this code expects (for a read-only reader, which must not migrate it)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from ledger.errors import InvalidInput
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        raise InvalidInput(
+            f"the database schema is at revision {current or 'none'}, this saksi reads {head}: "
+            "start `saksi serve` (or any writing command) once to migrate it, then audit"
+        )
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -129,3 +129,13 @@ def test_checkpoint_history_and_signer_windows(client, ledger, store):
     assert dukcapil["signer"] == "0x" + "42" * 20
     assert [(w["validFrom"], w["validUntil"]) for w in dukcapil["signers"]] == [(0, 5_000), (5_000, None)]
     assert dukcapil["signers"][0]["signer"] == hex0x(DUKCAPIL.address)
+
+
+def test_latest_audit_is_204_before_the_first_and_the_report_after(client, ledger):
+    """No audit yet is a state (204), not a missing resource: a 404 is an error in every browser console."""
+    from pathlib import Path
+
+    response = client.get("/v1/audit/latest")
+    assert response.status_code == 204 and response.content == b""
+    (Path(ledger.settings.data_dir) / "audit-latest.json").write_text('{"clean": true}\n')
+    assert client.get("/v1/audit/latest").json() == {"clean": True}

@@ -115,16 +115,13 @@ def test_a_signed_event_that_skips_the_case_head_breaks_the_chain(ledger):
     _one(report, "case-chain-broken", leaf_index=index, agency=DUKCAPIL.code)
 
 
-def test_deleting_an_event_inside_a_case_breaks_its_successor(ledger):
-    # leaf 2 is case 2's first event; its successor is its documents.verified event
-    successor = next(
-        i for i in range(3, 25) if bytes(ledger.row(i).case_commitment) == bytes(ledger.row(2).case_commitment)
-    )
+def test_deleting_an_event_inside_a_case_is_reported_once_at_its_leaf(ledger):
+    # leaf 2 is case 2's first event; its successor's link now points at nothing, and checkpoints and
+    # anchors above it no longer recompute: all of that is the one deletion, reported at leaf 2
     ledger.sql(delete(payloads).where(payloads.c.leaf_index == 2))  # its payload first (foreign key)
     ledger.sql(delete(events).where(events.c.leaf_index == 2))
     report = ledger.audit()
-    _one(report, "leaf-missing", leaf_index=2)
-    _one(report, "case-chain-broken", leaf_index=successor)
+    assert [(d.kind, d.leaf_index) for d in report.discrepancies] == [("leaf-missing", 2)]
 
 
 def test_a_high_s_signature_is_invalid(ledger):
@@ -221,6 +218,8 @@ def test_the_kinds_are_stable():
         "leaf-hash-mismatch", "leaf-missing", "leaf-order", "forged-event", "tree-node-mismatch",
         "checkpoint-root-mismatch", "anchor-mismatch", "anchor-missing", "registry-mirror-mismatch",
         "case-chain-broken", "case-head-mismatch", "payload-digest-mismatch", "payload-missing", "unanchored-lag",
+        "anchor-record-mismatch", "checkpoint-origin-mismatch", "payload-not-erased", "erasure-record-mismatch",
+        "complaint-missing", "complaint-mismatch", "tree-size-mismatch",
     )  # fmt: skip
 
 
@@ -275,3 +274,36 @@ def test_worker_processes_find_exactly_what_one_process_finds(ledger):
     }  # fmt: skip
     assert findings(ledger.audit(page_size=4, workers=2)) == findings(alone)
     assert findings(ledger.audit(page_size=8, workers=2)) == findings(alone)
+
+
+# --- the report's scope (issue 20.10) -------------------------------------------------------------------
+
+
+def test_an_audit_without_the_chain_says_so_and_checks_no_anchor(ledger):
+    """`--no-chain` reported anchors "checked"; now nothing is counted that was not compared, and the scope
+    names what was skipped, when the audit ran and up to which size."""
+    report = ledger.audit(root_at=None, chain_anchors=None, chain_registry=None)
+    assert report.clean and report.anchors_checked == 0
+    scope = report.to_json()["scope"]
+    assert scope["chain"] is None and scope["notChecked"] == ["chain", "registry"]
+    assert scope["treeSize"] == report.tree_size and scope["fromLeaf"] == 0
+    assert scope["auditedAt"] == ledger.clock.now_ms
+    page = render_audit_html(report)
+    assert "Blockchain TIDAK diperiksa" in page and "registry" in page
+    assert "The blockchain was NOT checked" in render_audit_html(report, lang="en")
+    full = ledger.audit()
+    assert full.anchors_checked == 3 and full.to_json()["scope"]["notChecked"] == []
+    assert full.to_json()["scope"]["chain"] == {
+        "chainId": 1, "contract": "0x" + "01" * 20, "headBlock": None, "anchorsOnChain": 3,
+    }  # fmt: skip
+
+
+def test_the_cli_text_output_states_the_scope():
+    from ledger.cli.audit import scope_line
+
+    line = scope_line(
+        {"auditedAt": 0, "treeSize": 30, "fromLeaf": 24, "chain": None, "notChecked": ["chain", "leaves below 24"]}
+    )
+    assert line == (
+        "scope: leaves 24-29 of 30, chain skipped, at 1970-01-01 00:00:00 UTC; not checked: chain, leaves below 24"
+    )

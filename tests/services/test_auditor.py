@@ -3,9 +3,12 @@ and zero false positives on a clean ledger with lawful erasures, key rotations a
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import delete, insert, select, update
 
+from ledger.chain.port import CheckpointEvent
 from ledger.core import merkle
 from ledger.core.encoding import hex0x
 from ledger.errors import Forbidden
@@ -77,9 +80,9 @@ class Ledger:
                     tree_size=checkpoint.tree_size,
                     chain_id=1,
                     contract=b"\x01" * 20,
-                    tx_hash=b"\x02" * 32,
+                    tx_hash=self.tx_hash(checkpoint.tree_size),
                     nonce=0,
-                    block_number=1,
+                    block_number=checkpoint.tree_size + 100,
                     status="confirmed",
                     created_at=0,
                     updated_at=0,
@@ -87,12 +90,26 @@ class Ledger:
             )
         self.chain_roots[checkpoint.tree_size] = checkpoint.root_hash
 
+    @staticmethod
+    def tx_hash(size: int) -> bytes:
+        return hashlib.sha256(b"anchor %d" % size).digest()
+
+    def chain_anchors(self) -> list[CheckpointEvent]:
+        """What the chain's CheckpointAnchored logs say: one transaction and block per anchored size."""
+        return [
+            CheckpointEvent(size, root, 0, size + 100, self.tx_hash(size), 0)
+            for size, root in sorted(self.chain_roots.items())
+        ]
+
     def audit(self, resume=None, **kwargs):
         with self.store.read() as reader:
             windows = [SignerWindow(w.agency, w.signer, w.valid_from, w.valid_until) for w in reader.signer_windows()]
         options = {
             "root_at": self.chain_roots.get,
-            "chain_checkpoints": dict(self.chain_roots),
+            "chain_anchors": self.chain_anchors(),
+            "chain_id": 1,
+            "contract": b"\x01" * 20,
+            "origin": ORIGIN,
             "chain_registry": windows,
             "workers": 1,
         }

@@ -6,6 +6,7 @@ Screenshots of every state land in test-output/screenshots/ (gitignored).
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 
@@ -323,6 +324,34 @@ def test_audit_dashboard(tab: Tab, site: Site) -> None:
     assert "Not run yet" in tab.page.inner_text("#audit-result")
     assert "as of log size" in tab.page.inner_text("#tiles")
     tab.shot("audit-desktop-english-by-office")
+
+
+def test_audit_dashboard_shows_what_the_audit_checked(tab: Tab, site: Site) -> None:
+    """Issue 20.10: a `--no-chain` audit said "Tidak ada selisih." with no date, size or sign that the chain
+    was skipped. The dashboard now shows the report's scope, in both languages."""
+    from ledger.services.auditor import Auditor
+
+    report = Auditor(site.ledger.store, site.ledger.settings.domain, lambda: 1_765_000_000_000, workers=1).run()
+    path = Path(site.ledger.settings.data_dir) / "audit-latest.json"
+    path.write_text(json.dumps(report.to_json()))
+    try:
+        tab.page.goto(site.url + "/audit")
+        tab.page.wait_for_selector("#audit-scope")
+        assert "1 selisih ditemukan" in tab.page.inner_text("#audit-result")  # the site's edited SIM row
+        assert "Blockchain TIDAK diperiksa" in tab.page.inner_text("#audit-chain-skipped")
+        assert f"dari {report.tree_size}" in tab.page.inner_text("#audit-scope")
+        assert "registri instansi" in tab.page.inner_text("#audit-scope")
+        tab.page.click("#lang-switch")
+        assert "The blockchain was NOT checked" in tab.page.inner_text("#audit-chain-skipped")
+        assert f"of {report.tree_size}" in tab.page.inner_text("#audit-scope")
+        # a clean verdict of a partial audit says it covers only what was checked
+        clean = {**report.to_json(), "clean": True, "discrepancyCounts": {}, "discrepancies": []}
+        path.write_text(json.dumps(clean))
+        tab.page.click("#refresh")
+        tab.page.wait_for_selector("#audit-result >> text=No discrepancies in what was checked.")
+        assert "No discrepancies in what was checked." in tab.page.inner_text("#audit-result")
+    finally:
+        path.unlink()
 
 
 def test_audit_dashboard_on_a_phone(browser, site: Site) -> None:

@@ -38,7 +38,8 @@ async function load() {
     state.error = stats.status ? `HTTP ${stats.status}` : t('err.network');
   }
   state.checkpoint = checkpoint.ok ? checkpoint.data : null;
-  state.audit = audit.ok ? audit.data : null;
+  // 204 before the first audit: a state of the ledger, not an error
+  state.audit = audit.ok && audit.status !== 204 ? audit.data : null;
   state.updatedAt = Date.now();
   render();
 }
@@ -208,11 +209,16 @@ function renderAudit() {
     return;
   }
   const list = Array.isArray(audit.discrepancies) ? audit.discrepancies : null;
-  const ranAt = audit.finishedAt ?? audit.ranAt ?? audit.checkedAt ?? audit.at ?? null;
+  const scope = audit.scope && typeof audit.scope === 'object' ? audit.scope : null;
+  const ranAt = scope?.auditedAt ?? audit.finishedAt ?? audit.ranAt ?? audit.checkedAt ?? audit.at ?? null;
   const parts = [];
   if (ranAt !== null) parts.push(h('p', { class: 'hint' }, t('auditResult.ranAt', { time: formatDate(typeof ranAt === 'string' ? Date.parse(ranAt) : Number(ranAt)) })));
   if (list) {
-    parts.push(h('p', { class: list.length ? 'error' : 'ok strong' }, list.length ? t('auditResult.discrepancies', { n: list.length }) : t('auditResult.ok')));
+    const partial = !scope || !scope.chain || (scope.notChecked ?? []).length > 0;
+    parts.push(h('p', { class: list.length ? 'error' : 'ok strong' }, list.length ? t('auditResult.discrepancies', { n: list.length }) : t(partial ? 'auditResult.okScoped' : 'auditResult.ok')));
+  }
+  parts.push(renderScope(scope));
+  if (list) {
     if (list.length) {
       parts.push(
         h(
@@ -236,6 +242,26 @@ function renderAudit() {
   }
   parts.push(h('details', {}, h('summary', {}, t('details')), h('pre', { class: 'mono small' }, JSON.stringify(audit, (k, v) => (typeof v === 'bigint' ? v.toString() : v), 2))));
   replace(root, parts);
+}
+
+/** What the audit checked, when, up to which size, and what it did not (the report's scope). */
+function renderScope(scope) {
+  if (!scope) return h('p', { class: 'hint', id: 'audit-scope' }, t('auditResult.noScope'));
+  const size = Number(scope.treeSize ?? 0);
+  const items = [h('li', {}, t('auditResult.scope', { from: formatNumber(Number(scope.fromLeaf ?? 0)), to: formatNumber(Math.max(size - 1, 0)), size: formatNumber(size) }))];
+  if (scope.chain) {
+    items.push(h('li', {}, t('auditResult.chainChecked', { chain: String(scope.chain.chainId ?? '?'), block: formatNumber(Number(scope.chain.headBlock ?? 0)) })));
+  } else {
+    items.push(h('li', { class: 'error strong', id: 'audit-chain-skipped' }, t('auditResult.chainSkipped')));
+  }
+  // (the chain has its own line; leaves below an incremental audit's start, the incremental line)
+  const skipped = (scope.notChecked ?? []).filter((x) => x === 'registry' || x === 'signatures');
+  if (skipped.length) items.push(h('li', {}, t('auditResult.notChecked', { list: skipped.map((x) => t(`auditResult.part.${x}`)).join(', ') })));
+  const incremental = scope.incremental;
+  if (incremental) {
+    items.push(h('li', {}, Number(incremental.resumedFrom ?? 0) === 0 ? t('auditResult.incrementalWhole', { n: formatNumber(Number(incremental.pageSize ?? 0)) }) : t('auditResult.incrementalFrom', { n: formatNumber(Number(incremental.resumedFrom)) })));
+  }
+  return h('ul', { class: 'hint', id: 'audit-scope' }, items);
 }
 
 function start() {
