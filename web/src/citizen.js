@@ -19,7 +19,7 @@ import {
   parseAccessCode,
   parseDomain,
   toHex,
-} from './verify.js';
+} from './core/index.js';
 
 const CHECK_ORDER = ['commitment', 'signature', 'chain', 'leaf', 'inclusion', 'checkpoint', 'anchor'];
 const ICON = { ok: '✓', fail: '✗', warn: '!', pending: '…', skip: '–' };
