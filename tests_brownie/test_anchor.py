@@ -2,13 +2,13 @@
 
 import brownie
 import saksi_errors as err
-from rfc9162 import consistency_proof, flip_bit, hexes, leaves, mth
+from rfc9162 import consistency_proof, dataset, flip_bit, hexes, leaf_hash, mth
 
 ZERO = "0x" + "00" * 32
 
 
-def anchor(saksi, hashes, size, proof, sender):
-    return saksi.anchor(size, "0x" + mth(hashes[:size]).hex(), hexes(proof), {"from": sender})
+def anchor(saksi, entries, size, proof, sender):
+    return saksi.anchor(size, "0x" + mth(entries[:size]).hex(), hexes(proof), {"from": sender})
 
 
 def test_a_new_ledger_is_empty(saksi):
@@ -18,32 +18,32 @@ def test_a_new_ledger_is_empty(saksi):
 
 
 def test_first_checkpoint_takes_an_empty_proof(saksi, anchorer):
-    hashes = leaves(10)
-    tx = anchor(saksi, hashes, 10, [], anchorer)
-    assert tx.events["CheckpointAnchored"] == {"treeSize": 10, "rootHash": "0x" + mth(hashes).hex(), "previousSize": 0}
-    assert tuple(saksi.latestCheckpoint()) == (10, "0x" + mth(hashes).hex())
-    assert saksi.rootAt(10) == "0x" + mth(hashes).hex()
+    entries = dataset(10)
+    tx = anchor(saksi, entries, 10, [], anchorer)
+    assert tx.events["CheckpointAnchored"] == {"treeSize": 10, "rootHash": "0x" + mth(entries).hex(), "previousSize": 0}
+    assert tuple(saksi.latestCheckpoint()) == (10, "0x" + mth(entries).hex())
+    assert saksi.rootAt(10) == "0x" + mth(entries).hex()
 
 
 def test_the_log_grows_checkpoint_by_checkpoint(saksi, anchorer):
     sizes = [1, 2, 3, 7, 8, 9, 64, 100, 257]
-    hashes = leaves(sizes[-1])
+    entries = dataset(sizes[-1])
     previous = 0
     for size in sizes:
-        proof = consistency_proof(previous, hashes[:size]) if previous else []
-        tx = anchor(saksi, hashes, size, proof, anchorer)
+        proof = consistency_proof(previous, entries[:size]) if previous else []
+        tx = anchor(saksi, entries, size, proof, anchorer)
         assert tx.events["CheckpointAnchored"]["previousSize"] == previous
         previous = size
-    assert tuple(saksi.latestCheckpoint()) == (257, "0x" + mth(hashes).hex())
+    assert tuple(saksi.latestCheckpoint()) == (257, "0x" + mth(entries).hex())
     for size in sizes:  # every anchored root stays readable, for inclusion proofs against it
-        assert saksi.rootAt(size) == "0x" + mth(hashes[:size]).hex()
+        assert saksi.rootAt(size) == "0x" + mth(entries[:size]).hex()
 
 
 def test_a_rewritten_history_is_refused(saksi, anchorer):
     """The operator anchored 8 leaves, then rewrites leaf 3: the new tree no longer extends the anchored one."""
-    honest = leaves(20)
+    honest = dataset(20)
     anchor(saksi, honest, 8, [], anchorer)
-    rewritten = [*honest[:3], leaves(1, salt=b"forged")[0], *honest[4:]]
+    rewritten = [*honest[:3], dataset(1, salt=b"forged")[0], *honest[4:]]
     with brownie.reverts(err.invalid_consistency_proof(8, 20)):
         anchor(saksi, rewritten, 20, consistency_proof(8, rewritten), anchorer)
     assert tuple(saksi.latestCheckpoint()) == (8, "0x" + mth(honest[:8]).hex())
@@ -51,11 +51,11 @@ def test_a_rewritten_history_is_refused(saksi, anchorer):
 
 
 def test_malformed_proofs_are_refused(saksi, anchorer):
-    hashes = leaves(20)
-    anchor(saksi, hashes, 6, [], anchorer)
-    proof = consistency_proof(6, hashes)
+    entries = dataset(20)
+    anchor(saksi, entries, 6, [], anchorer)
+    proof = consistency_proof(6, entries)
     assert len(proof) > 2
-    root = "0x" + mth(hashes).hex()
+    root = "0x" + mth(entries).hex()
     for bad in (
         proof[:-1],  # truncated
         [*proof, proof[-1]],  # one hash too many
@@ -66,22 +66,22 @@ def test_malformed_proofs_are_refused(saksi, anchorer):
         with brownie.reverts(err.invalid_consistency_proof(6, 20)):
             saksi.anchor(20, root, hexes(bad), {"from": anchorer})
     with brownie.reverts(err.invalid_consistency_proof(6, 20)):  # right proof, wrong new root
-        saksi.anchor(20, "0x" + mth(hashes[:19]).hex(), hexes(proof), {"from": anchorer})
+        saksi.anchor(20, "0x" + mth(entries[:19]).hex(), hexes(proof), {"from": anchorer})
 
 
 def test_a_first_checkpoint_with_a_proof_is_refused(saksi, anchorer):
-    hashes = leaves(4)
+    entries = dataset(4)
     with brownie.reverts(err.invalid_consistency_proof(0, 4)):
-        anchor(saksi, hashes, 4, [hashes[0]], anchorer)
+        anchor(saksi, entries, 4, [leaf_hash(entries[0])], anchorer)
 
 
 def test_the_tree_must_grow(saksi, anchorer):
-    hashes = leaves(8)
-    anchor(saksi, hashes, 8, [], anchorer)
+    entries = dataset(8)
+    anchor(saksi, entries, 8, [], anchorer)
     with brownie.reverts(err.tree_not_growing(8, 8)):
-        anchor(saksi, hashes, 8, [], anchorer)
+        anchor(saksi, entries, 8, [], anchorer)
     with brownie.reverts(err.tree_not_growing(8, 4)):
-        anchor(saksi, hashes, 4, [], anchorer)
+        anchor(saksi, entries, 4, [], anchorer)
 
 
 def test_a_zero_root_is_refused(saksi, anchorer):
@@ -90,15 +90,15 @@ def test_a_zero_root_is_refused(saksi, anchorer):
 
 
 def test_only_the_anchorer_role_anchors(saksi, admin, registrar, outsider, anchorer):
-    hashes = leaves(4)
+    entries = dataset(4)
     role = saksi.ANCHORER_ROLE()
     for account in (admin, registrar, outsider):
         with brownie.reverts(err.unauthorized(account, role)):
-            anchor(saksi, hashes, 2, [], account)
+            anchor(saksi, entries, 2, [], account)
 
     saksi.grantRole(role, outsider, {"from": admin})
-    anchor(saksi, hashes, 2, [], outsider)
+    anchor(saksi, entries, 2, [], outsider)
     saksi.revokeRole(role, outsider, {"from": admin})
     with brownie.reverts(err.unauthorized(outsider, role)):
-        anchor(saksi, hashes, 4, consistency_proof(2, hashes), outsider)
-    anchor(saksi, hashes, 4, consistency_proof(2, hashes), anchorer)
+        anchor(saksi, entries, 4, consistency_proof(2, entries), outsider)
+    anchor(saksi, entries, 4, consistency_proof(2, entries), anchorer)
