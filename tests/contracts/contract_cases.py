@@ -1,7 +1,8 @@
-"""The contract's verifyInclusion cases, written once for both contract suites.
+"""The contract's RFC 9162 cases, written once for both contract suites: verifyInclusion claims and the
+checkpoints anchor() refuses.
 
-tests/contracts/test_verify_inclusion.py replays them on anvil through web3, tests_brownie/test_inclusion.py
-on ganache through brownie (the card's workflow). Pure Python over the one RFC 9162 oracle,
+tests/contracts/test_verify_inclusion.py and test_anchor.py replay them on anvil through web3,
+tests_brownie/test_inclusion.py and test_anchor.py on ganache through brownie (the card's workflow). Pure Python over the one RFC 9162 oracle,
 tests/core/reference.py, and nothing else, so that brownie's own virtual environment imports it too.
 """
 
@@ -97,4 +98,69 @@ def claims() -> list[Claim]:
         Claim("an index equal to the size", 8, leaf(8), 8, path(7, 8), False),
         Claim("the largest uint64 index", 2**64 - 1, leaf(0), 8, (), False),
     ]
+    return out
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """With the tree of `anchored` entries anchored first (none when 0), anchor(size, root, proof) reverts
+    with the custom error `error`(*`args`) and changes nothing."""
+
+    name: str
+    anchored: int
+    size: int
+    root: bytes
+    proof: tuple[bytes, ...]
+    error: str
+    args: tuple[int, ...]
+
+
+def consistency(old: int, new: int, data: tuple[bytes, ...] | None = None) -> tuple[bytes, ...]:
+    return tuple(reference.proof(old, (data or entries())[:new]))
+
+
+def refusals() -> list[Refusal]:
+    bad = "SaksiLedgerInvalidConsistencyProof"
+    out = [
+        Refusal("a zero root", 0, 5, b"\x00" * 32, (), "SaksiLedgerZeroRoot", ()),
+        Refusal("the empty tree", 0, 0, reference.mth([]), (), "SaksiLedgerTreeNotGrowing", (0, 0)),
+        Refusal("a proof on the first anchor", 0, 5, root(5), (root(4),), bad, (0, 5)),
+        Refusal("an equal size", 10, 10, root(10), (), "SaksiLedgerTreeNotGrowing", (10, 10)),
+        Refusal("an equal size with another root", 10, 10, root(11), (), "SaksiLedgerTreeNotGrowing", (10, 10)),
+        Refusal("a shrinking size", 10, 9, root(9), consistency(9, 10), "SaksiLedgerTreeNotGrowing", (10, 9)),
+    ]
+    for old in (10, 16):  # not a power of two / a power of two
+        proof = consistency(old, 37)
+        out += [
+            Refusal(f"from {old}: proof hash {k} with one bit flipped", old, 37, root(37), forged, bad, (old, 37))
+            for k in range(len(proof))
+            for forged in [proof[:k] + (flip_bit(proof[k], 31),) + proof[k + 1 :]]
+        ]
+    out += [
+        Refusal(f"the proof from {a} to {b}", 10, 20, root(20), consistency(a, b), bad, (10, 20))
+        for a, b in ((9, 20), (10, 21), (11, 20))
+    ]
+    out.append(Refusal("a root that is not the proof's", 10, 20, root(21), consistency(10, 20), bad, (10, 20)))
+    rewritten = entries()[:5] + (b"rewritten",) + entries()[6:20]
+    out.append(
+        Refusal(
+            "a rewritten history, with a proof valid for it",
+            10,
+            20,
+            reference.mth(rewritten),
+            consistency(10, 20, rewritten),
+            bad,
+            (10, 20),
+        )
+    )
+    proof = consistency(10, 1500)
+    for name, forged in (
+        ("a truncated proof", proof[:-1]),
+        ("a proof without its first hash", proof[1:]),
+        ("a proof with one hash too many", (*proof, root(3))),
+        ("a proof twice over", proof + proof),
+        ("a proof out of order", proof[::-1]),
+        ("no proof", ()),
+    ):
+        out.append(Refusal(name, 10, 1500, root(1500), forged, bad, (10, 1500)))
     return out

@@ -1,5 +1,5 @@
 """One textbook RFC 9162 oracle, tests/core/reference.py, for the core and for both contract suites; one set
-of verifyInclusion cases, contract_cases.py, for both suites.
+of cases (verifyInclusion claims, refused checkpoints), contract_cases.py, for both suites.
 
 tests/contracts holds the contract to `ledger.core.merkle`'s trees and the golden vectors; tests_brownie
 holds it to the oracle through tests_brownie/rfc9162.py, which must be that oracle and not a second one.
@@ -55,6 +55,7 @@ def _imports(path: Path) -> set[str]:
     return {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
 
 
-def test_both_suites_replay_the_same_inclusion_cases() -> None:
-    assert "contract_cases" in _imports(ROOT / "tests" / "contracts" / "test_verify_inclusion.py")
-    assert "contract_cases" in _imports(ROOT / "tests_brownie" / "test_inclusion.py")
+def test_both_suites_replay_the_same_cases() -> None:
+    for main, brownie in (("test_verify_inclusion.py", "test_inclusion.py"), ("test_anchor.py", "test_anchor.py")):
+        assert "contract_cases" in _imports(ROOT / "tests" / "contracts" / main)
+        assert "contract_cases" in _imports(ROOT / "tests_brownie" / brownie)
