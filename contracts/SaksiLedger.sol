@@ -4,12 +4,14 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 
+import {RFC9162} from "./RFC9162.sol";
+
 /**
  * @title SaksiLedger
  * @notice Anchors the checkpoints of Saksi's append-only RFC 9162 Merkle log and keeps the registry of
  * the agencies allowed to sign service events.
  * @dev The chain itself enforces that the log only grows: every new checkpoint must come with an
- * RFC 9162 §2.1.4 consistency proof from the previous one, verified here with the SHA-256 precompile.
+ * RFC 9162 §2.1.4 consistency proof from the previous one, verified by the {RFC9162} library.
  * Agencies sign their events as EIP-712 typed data under this contract's domain (`name` "Saksi",
  * `version` "1", the chain id and this contract's address), which {eip712Domain} exposes as EIP-5267
  * describes. That domain is implemented here rather than by inheriting OpenZeppelin's `EIP712`: in
@@ -55,12 +57,6 @@ contract SaksiLedger is AccessControl, IERC5267 {
     /// @dev Bit `c` is set when byte `c` may appear in an agency code: `-`, `.`, `0`-`9`, `a`-`z`.
     uint256 private constant _AGENCY_CODE_CHARSET =
         (1 << 0x2d) | (1 << 0x2e) | (((1 << 10) - 1) << 0x30) | (((1 << 26) - 1) << 0x61);
-
-    /// @dev RFC 9162 interior node prefix: node hash = SHA-256(0x01 ‖ left ‖ right).
-    uint256 private constant _NODE_PREFIX = 0x01;
-
-    /// @dev Address of the SHA-256 precompile.
-    uint256 private constant _SHA256_PRECOMPILE = 0x02;
 
     /// @dev Size of the latest anchored tree; its root is `_roots[_latestSize]`. Keeping the latest
     /// root only in the mapping saves one storage write per anchor.
@@ -203,7 +199,16 @@ contract SaksiLedger is AccessControl, IERC5267 {
             if (consistencyProof.length != 0) {
                 revert SaksiLedgerInvalidConsistencyProof(0, treeSize);
             }
-        } else if (!_isConsistent(previousSize, _roots[previousSize], treeSize, rootHash, consistencyProof)) {
+        } else if (
+            !RFC9162.verify(
+                RFC9162.Proof.Consistency,
+                previousSize,
+                _roots[previousSize],
+                treeSize,
+                rootHash,
+                consistencyProof
+            )
+        ) {
             revert SaksiLedgerInvalidConsistencyProof(previousSize, treeSize);
         }
 
@@ -334,11 +339,7 @@ contract SaksiLedger is AccessControl, IERC5267 {
         uint64 treeSize,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        bytes32 rootHash = rootAt(treeSize);
-        if (leafIndex >= treeSize) {
-            return false;
-        }
-        return _isIncluded(leafIndex, leafHash, treeSize, rootHash, proof);
+        return RFC9162.verify(RFC9162.Proof.Inclusion, leafIndex, leafHash, treeSize, rootAt(treeSize), proof);
     }
 
     /**
@@ -414,164 +415,6 @@ contract SaksiLedger is AccessControl, IERC5267 {
         }
         if (!valid) {
             revert SaksiLedgerInvalidAgencyCode(code);
-        }
-    }
-
-    /**
-     * @dev RFC 9162 §2.1.4.2: whether `proof` shows that the tree (`newSize`, `newRoot`) extends the tree
-     * (`oldSize`, `oldRoot`). Requires 0 < `oldSize` < `newSize`; the step numbers are the RFC's.
-     *
-     * Written in assembly because it runs on every anchor: proof hashes are read straight from calldata
-     * and each node hash is one `staticcall` to the SHA-256 precompile over a reused 65-byte buffer.
-     */
-    function _isConsistent(
-        uint64 oldSize,
-        bytes32 oldRoot,
-        uint64 newSize,
-        bytes32 newRoot,
-        bytes32[] calldata proof
-    ) private view returns (bool consistent) {
-        assembly ("memory-safe") {
-            // SHA-256(0x01 ‖ left ‖ right) through the precompile. `buffer` holds the prefix byte at
-            // offset 0; the output goes to scratch space. Reverts if the precompile is missing or fails.
-            function nodeHash(buffer, left, right) -> result {
-                mstore(add(buffer, 0x01), left)
-                mstore(add(buffer, 0x21), right)
-                let success := staticcall(gas(), _SHA256_PRECOMPILE, buffer, 0x41, 0x00, 0x20)
-                if iszero(and(success, eq(returndatasize(), 0x20))) {
-                    revert(0x00, 0x00)
-                }
-                result := mload(0x00)
-            }
-
-            function verify(buffer, firstSize, firstRoot, secondSize, secondRoot, cursor, end) -> ok {
-                // 1. An empty proof proves nothing between different sizes.
-                if eq(cursor, end) {
-                    leave
-                }
-                let fn := sub(firstSize, 1)
-                let sn := sub(secondSize, 1)
-                // 2. A first size that is a power of two starts the path from the first root itself.
-                let fr := firstRoot
-                if and(firstSize, fn) {
-                    fr := calldataload(cursor)
-                    cursor := add(cursor, 0x20)
-                }
-                // 3-4. Right-shift fn and sn while the LSB of fn is set.
-                for {} and(fn, 1) {} {
-                    fn := shr(1, fn)
-                    sn := shr(1, sn)
-                }
-                // 5.
-                let sr := fr
-                // 6.
-                for {} lt(cursor, end) {
-                    cursor := add(cursor, 0x20)
-                } {
-                    // 6.1 More hashes than the tree has levels.
-                    if iszero(sn) {
-                        leave
-                    }
-                    let c := calldataload(cursor)
-                    switch or(and(fn, 1), eq(fn, sn))
-                    case 0 {
-                        // 6.3
-                        sr := nodeHash(buffer, sr, c)
-                    }
-                    default {
-                        // 6.2
-                        fr := nodeHash(buffer, c, fr)
-                        sr := nodeHash(buffer, c, sr)
-                        for {} and(iszero(iszero(fn)), iszero(and(fn, 1))) {} {
-                            fn := shr(1, fn)
-                            sn := shr(1, sn)
-                        }
-                    }
-                    fn := shr(1, fn)
-                    sn := shr(1, sn)
-                }
-                // 7.
-                ok := and(iszero(sn), and(eq(fr, firstRoot), eq(sr, secondRoot)))
-            }
-
-            let buffer := mload(0x40)
-            mstore8(buffer, _NODE_PREFIX)
-            consistent := verify(
-                buffer,
-                oldSize,
-                oldRoot,
-                newSize,
-                newRoot,
-                proof.offset,
-                add(proof.offset, shl(5, proof.length))
-            )
-        }
-    }
-
-    /**
-     * @dev RFC 9162 §2.1.3.2: whether `proof` places `leafHash` at `leafIndex` in the tree
-     * (`treeSize`, `rootHash`). Requires `leafIndex` < `treeSize`; the step numbers are the RFC's.
-     */
-    function _isIncluded(
-        uint64 leafIndex,
-        bytes32 leafHash,
-        uint64 treeSize,
-        bytes32 rootHash,
-        bytes32[] calldata proof
-    ) private view returns (bool included) {
-        assembly ("memory-safe") {
-            function nodeHash(buffer, left, right) -> result {
-                mstore(add(buffer, 0x01), left)
-                mstore(add(buffer, 0x21), right)
-                let success := staticcall(gas(), _SHA256_PRECOMPILE, buffer, 0x41, 0x00, 0x20)
-                if iszero(and(success, eq(returndatasize(), 0x20))) {
-                    revert(0x00, 0x00)
-                }
-                result := mload(0x00)
-            }
-
-            function verify(buffer, fn, sn, r, expectedRoot, cursor, end) -> ok {
-                // 3.
-                for {} lt(cursor, end) {
-                    cursor := add(cursor, 0x20)
-                } {
-                    // 3.1 More hashes than the tree has levels.
-                    if iszero(sn) {
-                        leave
-                    }
-                    let p := calldataload(cursor)
-                    switch or(and(fn, 1), eq(fn, sn))
-                    case 0 {
-                        // 3.3
-                        r := nodeHash(buffer, r, p)
-                    }
-                    default {
-                        // 3.2
-                        r := nodeHash(buffer, p, r)
-                        for {} and(iszero(iszero(fn)), iszero(and(fn, 1))) {} {
-                            fn := shr(1, fn)
-                            sn := shr(1, sn)
-                        }
-                    }
-                    fn := shr(1, fn)
-                    sn := shr(1, sn)
-                }
-                // 4.
-                ok := and(iszero(sn), eq(r, expectedRoot))
-            }
-
-            let buffer := mload(0x40)
-            mstore8(buffer, _NODE_PREFIX)
-            // 1-2. fn = leafIndex, sn = treeSize - 1, r = leafHash
-            included := verify(
-                buffer,
-                leafIndex,
-                sub(treeSize, 1),
-                leafHash,
-                rootHash,
-                proof.offset,
-                add(proof.offset, shl(5, proof.length))
-            )
         }
     }
 }

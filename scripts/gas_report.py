@@ -4,6 +4,7 @@ Runs a fresh anvil from node_modules and measures, in the same run on the same n
 
 - ``SaksiLedger.anchor`` at tree sizes 10, 1,000 and 1,000,000, each extending a smaller anchored
   checkpoint with its real RFC 9162 consistency proof (5 -> 10, 500 -> 1,000, 999,000 -> 1,000,000);
+- ``SaksiLedger.verifyInclusion`` of the middle leaf at those sizes (the gas of its code, traced);
 - ``contracts/reference/OneSlotPerEvent.sol``: one storage slot per event, one transaction each;
 - EAS ``attest()`` with a schema ``bytes32 eventDigest``, one attestation per event. EAS 1.9.0 pins
   ``pragma solidity 0.8.29``, which excludes our 0.8.28, and its OpenZeppelin ``EIP712`` import needs
@@ -107,6 +108,17 @@ def send(w3: Web3, call: Any, sender: str) -> dict[str, Any]:
     return receipt
 
 
+def execution_gas(w3: Web3, receipt: dict[str, Any]) -> int:
+    """Gas the contract's code used in a mined transaction, traced again with debug_traceCall: neither
+    the base 21,000 and calldata costs nor the calldata floor of EIP-7623, which decides the gasUsed
+    of a short call with a long proof."""
+    sent = w3.eth.get_transaction(receipt["transactionHash"])
+    call = {"from": sent["from"], "to": sent["to"], "data": sent["input"].to_0x_hex()}
+    trace = w3.provider.make_request("debug_traceCall", [call, hex(receipt["blockNumber"]), {}])["result"]
+    logs = trace["structLogs"]
+    return logs[0]["gas"] - logs[-1]["gas"] + logs[-1]["gasCost"]
+
+
 def deploy(w3: Web3, abi: list[dict[str, Any]], bytecode: str, sender: str, *args: Any) -> Contract:
     receipt = send(w3, w3.eth.contract(abi=abi, bytecode=bytecode).constructor(*args), sender)
     return w3.eth.contract(address=receipt["contractAddress"], abi=abi)
@@ -176,6 +188,21 @@ def measure_saksi(w3: Web3, tree: MemoryTree) -> list[Measurement]:
                 receipt["gasUsed"],
                 new_size - old_size,
                 f"from size {old_size:,}, consistency proof of {len(proof)} hashes",
+            )
+        )
+    for _, size in ANCHOR_STEPS:
+        # A view call, sent as a transaction so that its execution can be traced to the exact gas.
+        index = size // 2
+        proof = tree.inclusion_proof(index, size)
+        call = ledger.functions.verifyInclusion(index, leaf_hash(index.to_bytes(8, "big")), size, proof)
+        if not call.call():
+            raise RuntimeError(f"verifyInclusion rejected leaf {index} of tree size {size}")
+        measurements.append(
+            Measurement(
+                f"SaksiLedger.verifyInclusion at tree size {size:,}",
+                execution_gas(w3, send(w3, call, admin)),
+                1,
+                f"leaf {index:,}, inclusion proof of {len(proof)} hashes (gas of the contract's code only)",
             )
         )
     return measurements

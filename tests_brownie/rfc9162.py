@@ -1,70 +1,27 @@
-"""RFC 9162 §2.1 Merkle trees, written out from the RFC's recursive definitions (pure Python, hashlib only).
+"""The brownie suite's face of the project's one RFC 9162 oracle, tests/core/reference.py.
 
-Deliberately naive and independent of the main project's `ledger.core.merkle`: it is the reference the
-contract is checked against. Trees here are lists of leaf hashes; every function is O(n) per call.
+The oracle is the RFC's recursive definitions written out literally over the data entries D[n], with
+nothing imported from `ledger` (it must not share a bug with the code it checks); the main suite holds
+`ledger.core.merkle` and, in tests/contracts, the contract to it, and this suite holds the contract to it
+through brownie. Trees here are lists of entries; the contract takes their leaf hashes, `leaf_hash(entry)`.
 """
 
-from hashlib import sha256
+import sys
+from pathlib import Path
+
+# brownie runs this suite from its own virtual environment, where the repository is not installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.core.reference import leaf_hash, mth  # noqa: E402
+from tests.core.reference import path as inclusion_proof  # noqa: E402
+from tests.core.reference import proof as consistency_proof  # noqa: E402
+
+__all__ = ["consistency_proof", "dataset", "flip_bit", "hexes", "inclusion_proof", "leaf_hash", "mth"]
 
 
-def leaf_hash(data: bytes) -> bytes:
-    """SHA-256(0x00 ‖ data)."""
-    return sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """SHA-256(0x01 ‖ left ‖ right)."""
-    return sha256(b"\x01" + left + right).digest()
-
-
-def leaves(count: int, salt: bytes = b"") -> list[bytes]:
-    """The leaf hashes of a test tree: leaf i is `salt ‖ i` as 8 big-endian bytes."""
-    return [leaf_hash(salt + i.to_bytes(8, "big")) for i in range(count)]
-
-
-def _split(n: int) -> int:
-    """k: the largest power of two smaller than n (n > 1)."""
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return k
-
-
-def mth(hashes: list[bytes]) -> bytes:
-    """MTH(D[n]): the root of the tree over these leaf hashes."""
-    n = len(hashes)
-    if n == 0:
-        return sha256(b"").digest()
-    if n == 1:
-        return hashes[0]
-    k = _split(n)
-    return node_hash(mth(hashes[:k]), mth(hashes[k:]))
-
-
-def inclusion_proof(m: int, hashes: list[bytes]) -> list[bytes]:
-    """PATH(m, D[n]): the audit path of leaf m, leaf side first."""
-    n = len(hashes)
-    if n == 1:
-        return []
-    k = _split(n)
-    if m < k:
-        return inclusion_proof(m, hashes[:k]) + [mth(hashes[k:])]
-    return inclusion_proof(m - k, hashes[k:]) + [mth(hashes[:k])]
-
-
-def consistency_proof(m: int, hashes: list[bytes]) -> list[bytes]:
-    """PROOF(m, D[n]) = SUBPROOF(m, D[n], true), for 0 < m <= n."""
-    return _subproof(m, hashes, True)
-
-
-def _subproof(m: int, hashes: list[bytes], complete: bool) -> list[bytes]:
-    n = len(hashes)
-    if m == n:
-        return [] if complete else [mth(hashes)]
-    k = _split(n)
-    if m <= k:
-        return _subproof(m, hashes[:k], complete) + [mth(hashes[k:])]
-    return _subproof(m - k, hashes[k:], False) + [mth(hashes[:k])]
+def dataset(count: int, salt: bytes = b"") -> list[bytes]:
+    """The entries of a test tree: entry i is `salt ‖ i` as 8 big-endian bytes."""
+    return [salt + i.to_bytes(8, "big") for i in range(count)]
 
 
 def flip_bit(proof: list[bytes], index: int, bit: int) -> list[bytes]:

@@ -3,11 +3,11 @@
 import brownie
 import saksi_errors as err
 from brownie.test import given, strategy
-from rfc9162 import consistency_proof, flip_bit, hexes, inclusion_proof, leaf_hash, leaves, mth
+from rfc9162 import consistency_proof, dataset, flip_bit, hexes, inclusion_proof, leaf_hash, mth
 
 
-def root(hashes):
-    return "0x" + mth(hashes).hex()
+def root(entries):
+    return "0x" + mth(entries).hex()
 
 
 @given(
@@ -20,26 +20,26 @@ def root(hashes):
 def test_consistency_proofs_for_any_growth(saksi, anchorer, old, extra, index, bit, salt):
     """For any 0 < m < n, the proof from m to n is accepted and the same proof with one bit flipped is not."""
     new = old + extra
-    hashes = leaves(new, salt=bytes(salt))
-    saksi.anchor(old, root(hashes[:old]), [], {"from": anchorer})
-    proof = consistency_proof(old, hashes)
+    entries = dataset(new, salt=bytes(salt))
+    saksi.anchor(old, root(entries[:old]), [], {"from": anchorer})
+    proof = consistency_proof(old, entries)
     with brownie.reverts(err.invalid_consistency_proof(old, new)):
-        saksi.anchor(new, root(hashes), hexes(flip_bit(proof, index, bit)), {"from": anchorer})
-    saksi.anchor(new, root(hashes), hexes(proof), {"from": anchorer})
-    assert tuple(saksi.latestCheckpoint()) == (new, root(hashes))
+        saksi.anchor(new, root(entries), hexes(flip_bit(proof, index, bit)), {"from": anchorer})
+    saksi.anchor(new, root(entries), hexes(proof), {"from": anchorer})
+    assert tuple(saksi.latestCheckpoint()) == (new, root(entries))
 
 
 @given(sizes=strategy("uint16[]", min_value=1, max_value=600, min_length=1, max_length=6, unique=True))
 def test_any_sequence_of_checkpoints(saksi, anchorer, sizes):
     sizes = sorted(sizes)
-    hashes = leaves(sizes[-1])
+    entries = dataset(sizes[-1])
     previous = 0
     for size in sizes:
-        proof = consistency_proof(previous, hashes[:size]) if previous else []
-        saksi.anchor(size, root(hashes[:size]), hexes(proof), {"from": anchorer})
+        proof = consistency_proof(previous, entries[:size]) if previous else []
+        saksi.anchor(size, root(entries[:size]), hexes(proof), {"from": anchorer})
         previous = size
     for size in sizes:
-        assert saksi.rootAt(size) == root(hashes[:size])
+        assert saksi.rootAt(size) == root(entries[:size])
 
 
 @given(
@@ -48,11 +48,11 @@ def test_any_sequence_of_checkpoints(saksi, anchorer, sizes):
     bit=strategy("uint8"),
 )
 def test_inclusion_proofs_for_any_leaf(saksi, anchorer, size, index, bit):
-    hashes = leaves(size)
+    entries = dataset(size)
     index %= size
-    saksi.anchor(size, root(hashes), [], {"from": anchorer})
-    proof = inclusion_proof(index, hashes)
-    leaf = "0x" + hashes[index].hex()
+    saksi.anchor(size, root(entries), [], {"from": anchorer})
+    proof = inclusion_proof(index, entries)
+    leaf = "0x" + leaf_hash(entries[index]).hex()
     assert saksi.verifyInclusion(index, leaf, size, hexes(proof))
     if proof:
         assert not saksi.verifyInclusion(index, leaf, size, hexes(flip_bit(proof, bit, bit)))

@@ -86,13 +86,6 @@ def sample_tree() -> MemoryTree:
     return MemoryTree(leaf_hash(b"saksi-test-leaf-%d" % i) for i in range(SAMPLE_TREE_SIZE))
 
 
-def forked_tree(size: int, changed_leaf: int) -> MemoryTree:
-    """The sample tree's first ``size`` leaves with one of them rewritten: a history rewrite."""
-    leaves = [leaf_hash(b"saksi-test-leaf-%d" % i) for i in range(size)]
-    leaves[changed_leaf] = leaf_hash(b"rewritten")
-    return MemoryTree(leaves)
-
-
 def flip_bit(value: bytes, byte_index: int = 0, bit: int = 0) -> bytes:
     mutated = bytearray(value)
     mutated[byte_index] ^= 1 << bit

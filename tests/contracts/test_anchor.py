@@ -1,13 +1,15 @@
-"""anchor(): the chain accepts a checkpoint only with a valid RFC 9162 consistency proof."""
+"""anchor(): the chain accepts a checkpoint only with a valid RFC 9162 consistency proof.
+
+The checkpoints it refuses are contract_cases.py's, which tests_brownie/test_anchor.py replays through brownie too.
+"""
 
 from __future__ import annotations
 
 import pytest
-from contract_helpers import events_of, flip_bit, forked_tree, revert_of, sample_tree, transact
+from contract_cases import Refusal, refusals, root
+from contract_helpers import events_of, revert_of, sample_tree, transact
 from web3 import Web3
 from web3.contract import Contract
-
-from ledger.core.merkle import EMPTY_ROOT
 
 pytestmark = [pytest.mark.anvil, pytest.mark.chain]
 
@@ -89,83 +91,16 @@ def test_admin_can_grant_the_anchorer_role(anvil_w3: Web3, ledger: Contract, rol
     assert ledger.functions.latestCheckpoint().call()[0] == 5
 
 
-def test_rejects_a_zero_root(ledger: Contract, roles) -> None:
-    assert revert_of(ledger, ledger.functions.anchor(5, ZERO_HASH, []), roles["anchorer"]) == (
-        "SaksiLedgerZeroRoot",
-        (),
-    )
-
-
-def test_rejects_the_empty_tree_as_a_checkpoint(ledger: Contract, roles) -> None:
-    assert revert_of(ledger, ledger.functions.anchor(0, EMPTY_ROOT, []), roles["anchorer"]) == (
-        "SaksiLedgerTreeNotGrowing",
-        (0, 0),
-    )
-
-
-def test_rejects_a_proof_on_the_first_anchor(ledger: Contract, roles) -> None:
-    tree = sample_tree()
-    call = ledger.functions.anchor(5, tree.root(5), [tree.root(4)])
-    assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerInvalidConsistencyProof", (0, 5))
-
-
-def test_rejects_an_equal_size(anvil_w3: Web3, ledger: Contract, roles) -> None:
-    tree = sample_tree()
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, 10)
-    for root in (tree.root(10), tree.root(11)):
-        call = ledger.functions.anchor(10, root, [])
-        assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerTreeNotGrowing", (10, 10))
-
-
-def test_rejects_a_shrinking_size(anvil_w3: Web3, ledger: Contract, roles) -> None:
-    tree = sample_tree()
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, 10)
-    call = ledger.functions.anchor(9, tree.root(9), tree.consistency_proof(9, 10))
-    assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerTreeNotGrowing", (10, 9))
-
-
-@pytest.mark.parametrize("old_size", [10, 16])  # not a power of two / a power of two
-def test_rejects_a_forged_proof(anvil_w3: Web3, ledger: Contract, roles, old_size: int) -> None:
-    tree = sample_tree()
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, old_size)
-    proof = tree.consistency_proof(old_size, 37)
-    for position in range(len(proof)):
-        forged = list(proof)
-        forged[position] = flip_bit(forged[position], byte_index=31)
-        call = ledger.functions.anchor(37, tree.root(37), forged)
-        assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerInvalidConsistencyProof", (old_size, 37))
-
-
-def test_rejects_a_proof_for_other_sizes(anvil_w3: Web3, ledger: Contract, roles) -> None:
-    tree = sample_tree()
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, 10)
-    for proof in (tree.consistency_proof(9, 20), tree.consistency_proof(10, 21), tree.consistency_proof(11, 20)):
-        call = ledger.functions.anchor(20, tree.root(20), proof)
-        assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerInvalidConsistencyProof", (10, 20))
-
-
-def test_rejects_a_root_that_does_not_match_its_proof(anvil_w3: Web3, ledger: Contract, roles) -> None:
-    tree = sample_tree()
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, 10)
-    call = ledger.functions.anchor(20, tree.root(21), tree.consistency_proof(10, 20))
-    assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerInvalidConsistencyProof", (10, 20))
-
-
-def test_rejects_a_rewritten_history(anvil_w3: Web3, ledger: Contract, roles) -> None:
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, 10)
-    # A tree whose leaf 5 was changed, with a proof that is internally valid for it.
-    fork = forked_tree(20, changed_leaf=5)
-    call = ledger.functions.anchor(20, fork.root(20), fork.consistency_proof(10, 20))
-    assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerInvalidConsistencyProof", (10, 20))
-
-
-def test_rejects_a_truncated_extended_or_empty_proof(anvil_w3: Web3, ledger: Contract, roles) -> None:
-    tree = sample_tree()
-    anchor(anvil_w3, ledger, roles["anchorer"], 0, 10)
-    proof = tree.consistency_proof(10, 1500)
-    for bad in (proof[:-1], proof[1:], [*proof, tree.root(3)], [*proof, *proof], []):
-        call = ledger.functions.anchor(1500, tree.root(1500), bad)
-        assert revert_of(ledger, call, roles["anchorer"]) == ("SaksiLedgerInvalidConsistencyProof", (10, 1500))
+@pytest.mark.parametrize("refusal", refusals(), ids=lambda r: r.name)
+def test_refusal(anvil_w3: Web3, ledger: Contract, roles, refusal: Refusal) -> None:
+    if refusal.anchored:
+        transact(anvil_w3, ledger.functions.anchor(refusal.anchored, root(refusal.anchored), []), roles["anchorer"])
+    call = ledger.functions.anchor(refusal.size, refusal.root, list(refusal.proof))
+    assert revert_of(ledger, call, roles["anchorer"]) == (refusal.error, refusal.args)
+    assert ledger.functions.latestCheckpoint().call() == [
+        refusal.anchored,
+        root(refusal.anchored) if refusal.anchored else ZERO_HASH,
+    ]
 
 
 def test_a_reverted_anchor_changes_nothing(anvil_w3: Web3, ledger: Contract, roles) -> None:

@@ -36,6 +36,20 @@ def test_artifact_records_pinned_compiler_and_settings() -> None:
     assert "contracts/SaksiLedger.sol" in artifact["sources"]
 
 
+def test_rfc9162_checks_live_in_one_library() -> None:
+    """The contract's RFC 9162 checks are the RFC9162 library's (compiled in: internal functions, nothing to
+    link), and its node hash is written once across contracts/, not once per check."""
+    artifact = solc.load_artifact()
+    assert "contracts/RFC9162.sol" in artifact["sources"]
+    assert "__$" not in artifact["bytecode"], "the library must need no linking"
+    sources = {path: path.read_text() for path in (solc.REPO_ROOT / "contracts").glob("*.sol")}
+    ledger_source = sources[solc.REPO_ROOT / "contracts" / "SaksiLedger.sol"]
+    assert "RFC9162.Proof.Consistency" in ledger_source
+    assert "RFC9162.Proof.Inclusion" in ledger_source
+    assert "assembly" not in ledger_source
+    assert sum(text.count("function nodeHash(") for text in sources.values()) == 1
+
+
 def test_install_shim_is_idempotent_and_leaves_one_compiler(tmp_path) -> None:
     first = solc.install_shim(tmp_path)
     text = first.read_text()

@@ -1,4 +1,4 @@
-"""The JavaScript verifier (web/src/verify.js) against the same golden vectors as the Python core.
+"""The JavaScript verifier (web/src/core/) against the same golden vectors as the Python core.
 
 Runs `node --test web/test/`: web/test/vectors.test.mjs replays tests/vectors/*.json (a missing file
 is skipped), web/test/citizen-checks.test.mjs checks the citizen page's checks and the raw JSON-RPC
@@ -8,6 +8,7 @@ unless CI is set.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from ledger.core.verify import STEPS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_js_verifier_replays_the_golden_vectors() -> None:
+def _node() -> str:
     node = shutil.which("node")
     missing = None
     if node is None:
@@ -30,6 +33,28 @@ def test_js_verifier_replays_the_golden_vectors() -> None:
         if os.environ.get("CI"):
             pytest.fail(missing)
         pytest.skip(missing)
+    assert node is not None
+    return node
+
+
+def test_js_verifier_has_the_python_steps() -> None:
+    """The browser's verifyBundle numbers and words its steps as ledger/core/verify.py does, so a
+    failure names the same step on either side (and FORMATS §10.3 has one list, not two)."""
+    program = (
+        "const v = await import('./web/src/core/index.js');"
+        "console.log(JSON.stringify({steps: v.STEPS, checks: v.CASE_CHECK_STEPS}));"
+    )
+    result = subprocess.run(
+        [_node(), "--input-type=module", "-e", program], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout)
+    assert found["steps"] == list(STEPS)
+    assert sorted({n for numbers in found["checks"].values() for n in numbers}) == list(range(1, len(STEPS) + 1))
+
+
+def test_js_verifier_replays_the_golden_vectors() -> None:
+    node = _node()
     result = subprocess.run(
         [node, "--test", "--test-reporter=spec", "web/test/"],
         cwd=ROOT,

@@ -1,5 +1,6 @@
 // The citizen page (/): look a case up by its reference and access code, verify it in this browser,
 // show its timeline, keep its proof, print a receipt, file a complaint.
+// Its length is those five views of one case, which share its state; the checks are core/case.js's.
 //
 // The access code (the case key) stays in this browser: only the HMAC commitment goes to the server.
 // A receipt link carries the reference and code in the URL fragment (/#ref=…&code=…), which browsers
@@ -19,7 +20,7 @@ import {
   parseAccessCode,
   parseDomain,
   toHex,
-} from './verify.js';
+} from './core/index.js';
 
 const CHECK_ORDER = ['commitment', 'signature', 'chain', 'leaf', 'inclusion', 'checkpoint', 'anchor'];
 const ICON = { ok: '✓', fail: '✗', warn: '!', pending: '…', skip: '–' };

@@ -1,5 +1,6 @@
 // Every string the pages show, in Bahasa Indonesia (default) and English.
 // `t(key, params)` interpolates {name}; a key missing in English falls back to Indonesian.
+// Its length is the two tables, key for key: split, a key and its translation would sit in two files.
 
 export const LANGS = ['id', 'en'];
 

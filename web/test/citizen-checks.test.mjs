@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import * as v from '../src/verify.js';
+import * as v from '../src/core/index.js';
 
 const BUNDLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'vectors', 'bundles.json');
 const doc = existsSync(BUNDLES) ? v.parseJson(readFileSync(BUNDLES, 'utf8')) : null;
@@ -50,6 +50,14 @@ function fixture() {
 }
 
 describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not exist yet' }, () => {
+  it('applies every step of verifyBundle, and names the steps behind each check', () => {
+    const f = fixture();
+    const result = v.checkCase({ ...f, chain: { root: f.anchoredRoot } });
+    assert.deepEqual(Object.keys(result.checks).sort(), Object.keys(v.CASE_CHECK_STEPS).sort());
+    const covered = new Set(Object.values(v.CASE_CHECK_STEPS).flat());
+    assert.deepEqual([...covered].sort(), v.STEPS.map((_, i) => i + 1));
+  });
+
   it('passes every check when the chain confirms the root', () => {
     const f = fixture();
     const result = v.checkCase({ ...f, chain: { root: f.anchoredRoot } });

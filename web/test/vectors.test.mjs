@@ -1,4 +1,4 @@
-// Replays the golden vectors of tests/vectors/*.json against the JavaScript verifier (web/src/verify.js),
+// Replays the golden vectors of tests/vectors/*.json against the JavaScript verifier (web/src/core/),
 // exactly as tests/core/test_vectors.py replays them against the Python reference: valid vectors must
 // pass and reproduce every value they state; negative vectors must throw the named error class (and
 // an InvalidField must name the stated field). A vector file that does not exist is skipped.
@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import * as v from '../src/verify.js';
+import * as v from '../src/core/index.js';
 
 const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'vectors');
 

@@ -1,0 +1,236 @@
+// The citizen page's checks of one case timeline: every check runs, none stops the others, each
+// reports ok | fail | warn | pending | skip. The steps are verifyBundle's (verify.js), applied to what
+// the page fetched: CASE_CHECK_STEPS names the step(s) of STEPS behind each check, and
+// web/test/citizen-checks.test.mjs holds that every step is covered.
+
+import { parseBundle } from './bundle.js';
+import { MAX_TREE_SIZE, UINT64_MAX, bytesEqual, parseAddress, parseHex, parseUint, toHex } from './bytes.js';
+import { defaultOrigin, parseCheckpointJson } from './checkpoint.js';
+import { EVENT_FIELDS, hashStruct, parseDomain, parseEvent } from './events.js';
+import { verifyInclusion } from './merkle.js';
+import { caseChainProblem, checkpointProblem, recomputedLeafHash, rootIsAnchored, signatureOutcome } from './verify.js';
+
+/** Check id → the numbers (1-7) of the STEPS it applies; the registry half of step 7 is `signature`. */
+export const CASE_CHECK_STEPS = {
+  commitment: [5],
+  signature: [2, 7],
+  chain: [5],
+  leaf: [3],
+  checkpoint: [1],
+  inclusion: [4],
+  anchor: [6],
+};
+
+/**
+ * Check a case as the citizen page shows it. Inputs (all already fetched):
+ *   commitment  Uint8Array: computed in the browser from the reference and the access code
+ *   info        GET /v1/info (the domain and origin)
+ *   timeline    GET /v1/cases/{commitment} (events with their leaf data; head; checkpoint)
+ *   bundle      GET /v1/cases/{commitment}/bundle, or null when nothing is anchored yet
+ *   agencies    GET /v1/agencies → [{code, name, status, signer, since}]
+ *   chain       null (no RPC configured), or {root: Uint8Array} / {error} from chainRootAt
+ * Returns {events: [...], checks: {id: {status, ...}}, verdict}, status ∈ ok | fail | warn | pending | skip.
+ */
+export function checkCase({ commitment, info, timeline, bundle = null, agencies = [], chain = null }) {
+  const domain = parseDomain(info.eip712Domain);
+  const registry = new Map(agencies.map((a) => [a.code, a]));
+  const events = timeline.events.map((raw) => {
+    const fields = {};
+    for (const k of EVENT_FIELDS) fields[k] = raw[k];
+    const event = parseEvent(fields);
+    const signature = parseHex('signature', raw.signature, 65);
+    const stated = parseAddress('signer', raw.signer);
+    const receivedAt = parseUint('receivedAt', raw.receivedAt, UINT64_MAX);
+    const leafIndex = parseUint('leafIndex', raw.leafIndex, MAX_TREE_SIZE);
+    const statedLeafHash = parseHex('leafHash', raw.leafHash, 32);
+    const { structHash, digest, recovered, problem: signatureProblem } = signatureOutcome(domain, event, signature);
+    let leafOk = false;
+    try {
+      leafOk = bytesEqual(recomputedLeafHash(digest, signature, receivedAt), statedLeafHash);
+    } catch {
+      leafOk = false;
+    }
+    return { raw, event, signature, stated, recovered, signatureProblem, structHash, digest, receivedAt, leafIndex, statedLeafHash, leafOk };
+  });
+  events.sort((a, b) => a.event.caseSeq - b.event.caseSeq);
+
+  const checks = {};
+
+  // 1. the case: every event carries the commitment computed in this browser
+  const foreign = events.filter((e) => !bytesEqual(e.event.caseCommitment, commitment));
+  checks.commitment = foreign.length
+    ? { status: 'fail', events: foreign.map(ref) }
+    : { status: 'ok', count: events.length, commitment: toHex(commitment) };
+
+  // 2. signatures: recover each signer and compare with the agency registry
+  const sigFailures = [];
+  const sigWarnings = [];
+  for (const e of events) {
+    const entry = registry.get(e.event.agency);
+    const registered = entry?.signer ? parseAddress('signer', entry.signer) : null;
+    e.agencyName = entry?.name ?? null;
+    if (e.signatureProblem) {
+      e.signatureStatus = 'fail';
+      sigFailures.push({ ...ref(e), reason: e.signatureProblem });
+    } else if (!bytesEqual(e.recovered, e.stated)) {
+      e.signatureStatus = 'fail';
+      sigFailures.push({ ...ref(e), reason: 'content-changed', recovered: toHex(e.recovered), expected: toHex(registered ?? e.stated) });
+    } else if (!entry) {
+      e.signatureStatus = 'fail';
+      sigFailures.push({ ...ref(e), reason: 'unknown-agency', recovered: toHex(e.recovered) });
+    } else if (registered && bytesEqual(registered, e.recovered)) {
+      e.signatureStatus = 'ok';
+    } else if (registered && entry.since !== undefined && e.receivedAt < BigInt(entry.since ?? 0)) {
+      e.signatureStatus = 'warn';
+      sigWarnings.push({ ...ref(e), reason: 'earlier-key', recovered: toHex(e.recovered), expected: toHex(registered) });
+    } else if (!registered) {
+      e.signatureStatus = 'warn';
+      sigWarnings.push({ ...ref(e), reason: 'agency-revoked', recovered: toHex(e.recovered) });
+    } else {
+      e.signatureStatus = 'fail';
+      sigFailures.push({ ...ref(e), reason: 'not-registered-signer', recovered: toHex(e.recovered), expected: toHex(registered) });
+    }
+  }
+  checks.signature = {
+    status: sigFailures.length ? 'fail' : sigWarnings.length ? 'warn' : 'ok',
+    failures: sigFailures,
+    warnings: sigWarnings,
+    count: events.length,
+  };
+
+  // 3. the case hash chain, and the head the server reports
+  const problem = caseChainProblem(events.map((e) => e.event));
+  const head = timeline.head;
+  const last = events[events.length - 1];
+  const headOk =
+    !head ||
+    (Number(head.caseSeq) === last.event.caseSeq && bytesEqual(parseHex('head.headHash', head.headHash, 32), last.structHash));
+  for (const e of events) e.chainStatus = problem && problem.caseSeq === e.event.caseSeq ? 'fail' : 'ok';
+  checks.chain = problem
+    ? { status: 'fail', problem }
+    : headOk
+      ? { status: 'ok', count: events.length }
+      : { status: 'fail', problem: { kind: 'head', caseSeq: last.event.caseSeq, eventId: last.event.eventId } };
+
+  // 4. leaf hashes: content + signature + receivedAt → the leaf the log holds
+  const leafFailures = events.filter((e) => !e.leafOk);
+  for (const e of events) e.leafStatus = e.leafOk ? 'ok' : 'fail';
+  checks.leaf = leafFailures.length ? { status: 'fail', failures: leafFailures.map(ref) } : { status: 'ok', count: events.length };
+
+  // 5-6. checkpoint and inclusion proofs (from the bundle, against the newest anchored checkpoint)
+  let parsedBundle = null;
+  let checkpoint = null;
+  let bundleError = null;
+  if (bundle) {
+    try {
+      parsedBundle = parseBundle(bundle);
+      checkpoint = parsedBundle.checkpoint;
+    } catch (err) {
+      bundleError = err.message;
+    }
+  }
+  if (!checkpoint && timeline.checkpoint) {
+    try {
+      checkpoint = parseCheckpointJson({
+        treeSize: timeline.checkpoint.treeSize,
+        rootHash: timeline.checkpoint.rootHash,
+        checkpoint: timeline.checkpoint.checkpoint,
+      });
+    } catch (err) {
+      bundleError = bundleError ?? err.message;
+    }
+  }
+  const anchorJson = timeline.checkpoint?.anchor ?? bundle?.anchor ?? null;
+  if (bundleError) {
+    checks.checkpoint = { status: 'fail', reason: 'malformed', detail: bundleError };
+  } else if (!checkpoint) {
+    checks.checkpoint = { status: 'pending' };
+  } else {
+    const sameAsTimeline =
+      !timeline.checkpoint ||
+      (BigInt(timeline.checkpoint.treeSize) === checkpoint.treeSize &&
+        bytesEqual(parseHex('rootHash', timeline.checkpoint.rootHash, 32), checkpoint.rootHash));
+    const anchorNames = anchorJson
+      ? { chainId: BigInt(anchorJson.chainId), contract: parseAddress('anchor.contract', anchorJson.contract) }
+      : null;
+    const originProblem = checkpointProblem(domain, checkpoint, anchorNames);
+    const reason = originProblem?.reason === 'origin' ? 'origin' : !sameAsTimeline ? 'two-checkpoints' : (originProblem?.reason ?? null);
+    checks.checkpoint = {
+      status: reason ? 'fail' : 'ok',
+      reason,
+      origin: checkpoint.origin,
+      expectedOrigin: defaultOrigin(domain.chainId, domain.verifyingContract),
+      treeSize: String(checkpoint.treeSize),
+      rootHash: toHex(checkpoint.rootHash),
+    };
+  }
+
+  const proofs = new Map((parsedBundle?.events ?? []).map((b) => [b.leafIndex, b]));
+  const inclusionFailures = [];
+  let covered = 0;
+  let pending = 0;
+  for (const e of events) {
+    if (!checkpoint || e.leafIndex >= checkpoint.treeSize) {
+      e.inclusionStatus = 'pending';
+      pending++;
+      continue;
+    }
+    const bundled = proofs.get(e.leafIndex);
+    if (!bundled) {
+      e.inclusionStatus = 'fail';
+      inclusionFailures.push({ ...ref(e), reason: 'no-proof' });
+      continue;
+    }
+    if (!bytesEqual(bundled.leafHash, e.statedLeafHash) || !bytesEqual(hashStruct(bundled.event), e.structHash)) {
+      e.inclusionStatus = 'fail';
+      inclusionFailures.push({ ...ref(e), reason: 'two-versions' });
+      continue;
+    }
+    try {
+      verifyInclusion(e.leafIndex, checkpoint.treeSize, e.statedLeafHash, bundled.inclusionProof, checkpoint.rootHash);
+      e.inclusionStatus = 'ok';
+      covered++;
+    } catch {
+      e.inclusionStatus = 'fail';
+      inclusionFailures.push({ ...ref(e), reason: 'proof' });
+    }
+  }
+  checks.inclusion = {
+    status: inclusionFailures.length ? 'fail' : covered === 0 ? 'pending' : pending ? 'warn' : 'ok',
+    failures: inclusionFailures,
+    covered,
+    pending,
+    treeSize: checkpoint ? String(checkpoint.treeSize) : null,
+  };
+
+  // 7. the chain: rootAt(treeSize) read by this browser, or only the server's word
+  const anchor = anchorJson
+    ? { txHash: anchorJson.txHash, blockNumber: String(anchorJson.blockNumber), chainId: String(anchorJson.chainId), status: anchorJson.status ?? null }
+    : null;
+  if (!checkpoint) {
+    checks.anchor = { status: 'pending', anchor };
+  } else if (chain && chain.root) {
+    checks.anchor = rootIsAnchored(chain.root, checkpoint)
+      ? { status: 'ok', anchor, treeSize: String(checkpoint.treeSize), chainRoot: toHex(chain.root) }
+      : { status: 'fail', reason: 'root-differs', anchor, treeSize: String(checkpoint.treeSize), chainRoot: toHex(chain.root) };
+  } else if (chain && chain.error) {
+    const unreachable = chain.error.kind === 'chain-unavailable';
+    checks.anchor = {
+      status: unreachable ? 'warn' : 'fail',
+      reason: unreachable ? 'unreachable' : chain.error.reason ?? 'chain-error',
+      detail: chain.error.message,
+      anchor,
+      treeSize: String(checkpoint.treeSize),
+    };
+  } else {
+    checks.anchor = { status: 'skip', reason: 'no-rpc', anchor, treeSize: String(checkpoint.treeSize) };
+  }
+
+  const statuses = Object.values(checks).map((c) => c.status);
+  const verdict = statuses.includes('fail') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'partial';
+  return { events, checks, verdict, checkpoint, domain };
+}
+
+function ref(e) {
+  return { caseSeq: e.event.caseSeq, eventId: e.event.eventId, agency: e.event.agency };
+}
