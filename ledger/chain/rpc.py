@@ -206,6 +206,9 @@ class RpcChain:
         other.check()
         return other
 
+    def close(self) -> None:
+        """Nothing to release over HTTP (web3 keeps its sessions); the embedded chain closes its node."""
+
     # --- identity ---
 
     @property

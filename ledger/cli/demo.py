@@ -38,7 +38,7 @@ def _demo_key(seed: int, label: str) -> bytes:
 
 def _ensure_agencies(runtime: Runtime, secret: str, seed: int) -> dict[str, bytes]:
     keys: dict[str, bytes] = {}
-    mirror = runtime.workers[0]
+    mirror = runtime.mirror
     mirror.sync()
     with runtime.store.read() as reader:
         known = {a["code"] for a in reader.agencies()}

@@ -8,7 +8,6 @@ fails unless `--allow-partial` accepts that.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +19,7 @@ from ledger.cli.app import JsonFlag, app, console, err_console
 from ledger.core.bundle import ProofBundle
 from ledger.core.encoding import hex0x
 from ledger.core.verify import STEPS, verify_bundle
-from ledger.errors import ChainUnavailable, InvalidInput, NotFound, SaksiError, VerificationFailed
+from ledger.errors import ChainUnavailable, InvalidInput, NotFound, VerificationFailed
 
 #: The prefix of `web3_clientVersion` on a Saksi server's POST /chain-rpc (api.routers.chain).
 SERVER_WINDOW = "saksi-chain-rpc/"
@@ -72,11 +71,12 @@ def chain_source(rpc: str | None, data_dir: Path | None, from_block: int | None)
 def connect_reader(url: str, chain_id: int, contract: bytes):
     """A read-only adapter on ``url`` bound to ``contract``, and whether it is a Saksi server's own window."""
     from ledger.chain.port import ChainIdMismatch, ContractMissing
-    from ledger.chain.rpc import NodeError, RpcChain, RpcSettings
+    from ledger.chain.reader import ChainReaderAdapter
+    from ledger.chain.rpc import NodeError, RpcSettings
 
     try:
-        # reads only: a throwaway key, never funded, never used to sign
-        chain = RpcChain.connect(url, chain_id, os.urandom(32), contract, RpcSettings(request_timeout_s=15.0))
+        # reads only: a reader holds no key at all
+        chain = ChainReaderAdapter.connect(url, chain_id, contract, RpcSettings(request_timeout_s=15.0))
     except ChainIdMismatch as exc:
         raise VerificationFailed(
             f"the RPC serves chain {exc.actual}, the bundle was anchored on chain {chain_id}"
@@ -85,11 +85,7 @@ def connect_reader(url: str, chain_id: int, contract: bytes):
         raise VerificationFailed(f"there is no contract at {hex0x(contract)} on the chain {url} serves") from None
     except NodeError as exc:
         raise ChainUnavailable(f"{url} refused {exc.method}: {exc.message}") from None
-    try:
-        client = chain.request("web3_clientVersion")
-    except SaksiError:
-        client = ""
-    return chain, isinstance(client, str) and client.startswith(SERVER_WINDOW)
+    return chain, chain.client_version().startswith(SERVER_WINDOW)
 
 
 def chain_trust(bundle: ProofBundle, source: ChainSource, tolerance_ms: int):
