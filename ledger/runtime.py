@@ -117,7 +117,7 @@ def open_chain(settings: Settings, key: bytes, contract: bytes | None = None, se
 
 
 def _chain_id_of(url: str) -> int:
-    from ledger.chain.nodes import rpc
+    from ledger.devchain.nodes import rpc
 
     try:
         return int(rpc(url, "eth_chainId"), 16)
@@ -154,7 +154,7 @@ def init_data_dir(
         chain_id = _chain_id_of(chain)
         settings = settings.with_(chain_id=chain_id)
         if chain_id in DEV_CHAIN_IDS:
-            from ledger.chain.nodes import fund_from_dev_account, rpc
+            from ledger.devchain.nodes import fund_from_dev_account, rpc
 
             if int(rpc(chain, "eth_getBalance", [hex0x(_address(key)), "latest"]), 16) == 0:
                 fund_from_dev_account(chain, _address(key))

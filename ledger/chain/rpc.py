@@ -52,7 +52,7 @@ from ledger.errors import ChainUnavailable, InvalidInput, RetryLater
 
 log = logging.getLogger(__name__)
 
-#: What a generic endpoint may do. Dev nodes started by :mod:`ledger.chain.nodes` add ``dev_controls``.
+#: What a generic endpoint may do. Dev nodes started by :mod:`ledger.devchain.nodes` add ``dev_controls``.
 RPC_CAPABILITIES = Capabilities(reorgs=True, mempool=True, instant_finality=False, dev_controls=False)
 
 ZERO_ROOT = b"\x00" * 32

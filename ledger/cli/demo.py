@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console
-from ledger.client import AgencyClient, CaseState
 from ledger.config import Settings
 from ledger.core.commitment import parse_access_code
 from ledger.demo import AGENCIES, COMPLAINTS_DESK, generate

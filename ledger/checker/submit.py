@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.core.commitment import canonical_json, normalize_case_ref, parse_access_code
 from ledger.core.encoding import ZERO32, hex0x, parse_hex
 from ledger.core.events import ServiceEvent
