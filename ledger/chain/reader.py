@@ -39,12 +39,8 @@ class ChainReaderAdapter:
     def open_embedded(cls, data_dir: Path, chain_id: int, contract: bytes, start_block: int = 0) -> ChainReaderAdapter:
         """The embedded chain in ``data_dir`` read from its store, without its lock: works while
         ``saksi serve`` runs the node (see :class:`~ledger.chain.embedded.ReadOnlyEmbeddedNode`)."""
-        from ledger.chain.embedded import (
-            EMBEDDED_CAPABILITIES,
-            EmbeddedProvider,
-            EmbeddedSettings,
-            ReadOnlyEmbeddedNode,
-        )
+        from ledger.chain.embedded import EMBEDDED_CAPABILITIES, EmbeddedProvider
+        from ledger.chain.embedded_node import EmbeddedSettings, ReadOnlyEmbeddedNode
 
         node = ReadOnlyEmbeddedNode(EmbeddedSettings(data_dir, chain_id))
         try:

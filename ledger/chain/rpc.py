@@ -7,7 +7,9 @@ latest block has a base fee and legacy gas prices otherwise, and a node's error 
 answering -> :class:`~ledger.errors.ChainUnavailable`, a revert -> :class:`ContractReverted` with the custom
 error decoded from the ABI, a refused transaction -> :class:`TransactionRejected` and its subclasses.
 
-The embedded chain is the same class over an in-process provider (see :mod:`ledger.chain.embedded`).
+The embedded chain is the same class over an in-process provider (see :mod:`ledger.chain.embedded`);
+key-less readers wrap it (:mod:`ledger.chain.reader`). Over 400 lines because it is one adapter: every role
+of the port shares its transport, error classification and nonce lock, which splitting would duplicate.
 """
 
 from __future__ import annotations
