@@ -247,7 +247,7 @@ def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None
     import logging
 
     log = logging.getLogger("ledger.runtime")
-    mirror, worker = runtime.mirror, runtime.worker
+    mirror, worker = runtime.workers
     while not stop.is_set():
         try:
             mirror.sync()
