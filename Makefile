@@ -53,6 +53,7 @@ lint: setup
 	$(VENV)/bin/ruff check ledger api tests scripts benchmarks
 	$(VENV)/bin/ruff format --check ledger api tests scripts benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) scripts/gen_vectors.py --check
 	$(PY) scripts/compile_contracts.py --check
 

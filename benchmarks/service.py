@@ -540,7 +540,7 @@ def bench_submit_onboarding(args: argparse.Namespace | None = None) -> list[dict
     import httpx
     import orjson
 
-    from ledger.client import CaseState
+    from ledger.checker.client import CaseState
     from ledger.config import Limits
 
     cases = _opt(args, "onboard_cases", 100_000)
@@ -1125,7 +1125,7 @@ class _Route:
 
 def _presign(spec: dict[str, Any], cases: int, prefix: str) -> tuple[list[list[dict]], list[bytes]]:
     """Signed items per step (`[step][case]`) and the case commitments; every case extends its head."""
-    from ledger.client import AgencyClient, CaseState
+    from ledger.checker.client import AgencyClient, CaseState
     from ledger.core.events import Domain
 
     domain = Domain(spec["chainId"], bytes.fromhex(spec["contract"].removeprefix("0x")))

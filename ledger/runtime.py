@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ledger.chain.port import ChainReader
 from ledger.config import Settings
 from ledger.core.encoding import hex0x, parse_address
 from ledger.errors import ChainUnavailable, Conflict, InvalidInput, SaksiError
@@ -18,6 +20,11 @@ from ledger.keys import new_keystore, read_keystore, write_keystore
 from ledger.services.ledger import Ledger
 from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
 from ledger.storage.sql import SqlStore
+
+if TYPE_CHECKING:  # the adapters and workers load on first use (the CLI's start-up time)
+    from ledger.chain.rpc import RpcChain
+    from ledger.services.anchoring import AnchorWorker
+    from ledger.services.registry import RegistryMirror
 
 OPERATOR_KEYSTORE = "keys/operator.json"
 AUDIT_LATEST = "audit-latest.json"
@@ -65,53 +72,30 @@ def open_read_only_store(settings: Settings) -> SqlStore:
     return SqlStore(engine)
 
 
-def open_chain_reader(settings: Settings, rpc_url: str | None = None):
-    """A chain adapter that holds no key, bound to the configured contract: for audits.
+def open_chain_reader(settings: Settings, rpc_url: str | None = None) -> ChainReader:
+    """A chain reader that holds no key, bound to the configured contract: for audits.
 
     The embedded chain is read from its store in the data directory, read-only and without its lock, so
     this works while `saksi serve` runs its node; another chain through JSON-RPC (`rpc_url`, else the
     configured URL)."""
-    from ledger.chain.rpc import RpcChain, RpcSettings
+    from ledger.chain.reader import ChainReaderAdapter
+    from ledger.chain.rpc import RpcSettings
 
     if not settings.contract or not settings.chain_id:
         raise InvalidInput("this data directory has no deployed contract yet: run `saksi init`")
     contract = parse_address("contract", settings.contract)
-    rpc_settings = RpcSettings(confirmations=max(1, settings.confirmations), start_block=settings.deploy_block)
     if settings.chain == "embedded" and not rpc_url:
-        from ledger.chain.embedded import (
-            EMBEDDED_CAPABILITIES,
-            EmbeddedProvider,
-            EmbeddedSettings,
-            ReadOnlyEmbeddedNode,
-        )
-
         data_dir = Path(settings.data_dir) / EMBEDDED_DIR
-        node = ReadOnlyEmbeddedNode(EmbeddedSettings(data_dir, settings.chain_id))
-        try:
-            chain = RpcChain(
-                EmbeddedProvider(node),
-                settings.chain_id,
-                None,
-                contract,
-                RpcSettings(poll_interval_s=0.0, start_block=settings.deploy_block),
-                EMBEDDED_CAPABILITIES,
-                description=f"embedded chain in {data_dir} (read-only)",
-            )
-            chain.check()
-        except BaseException:
-            node.close()
-            raise
-        chain.close = node.close  # type: ignore[attr-defined]
-        return chain
-    url = rpc_url or settings.chain
-    return RpcChain.connect(url, settings.chain_id, None, contract, rpc_settings)
+        return ChainReaderAdapter.open_embedded(data_dir, settings.chain_id, contract, settings.deploy_block)
+    rpc_settings = RpcSettings(confirmations=max(1, settings.confirmations), start_block=settings.deploy_block)
+    return ChainReaderAdapter.connect(rpc_url or settings.chain, settings.chain_id, contract, rpc_settings)
 
 
 def operator_key(settings: Settings, password: str) -> bytes:
     return read_keystore(Path(settings.data_dir) / OPERATOR_KEYSTORE, password)
 
 
-def open_chain(settings: Settings, key: bytes, contract: bytes | None = None, serving: bool = False):
+def open_chain(settings: Settings, key: bytes, contract: bytes | None = None, serving: bool = False) -> RpcChain:
     """The configured chain adapter, bound to the deployed contract when there is one.
 
     `serving`: for a long-running server, the embedded chain runs in a child process."""
@@ -133,7 +117,7 @@ def open_chain(settings: Settings, key: bytes, contract: bytes | None = None, se
 
 
 def _chain_id_of(url: str) -> int:
-    from ledger.chain.nodes import rpc
+    from ledger.devchain.nodes import rpc
 
     try:
         return int(rpc(url, "eth_chainId"), 16)
@@ -170,7 +154,7 @@ def init_data_dir(
         chain_id = _chain_id_of(chain)
         settings = settings.with_(chain_id=chain_id)
         if chain_id in DEV_CHAIN_IDS:
-            from ledger.chain.nodes import fund_from_dev_account, rpc
+            from ledger.devchain.nodes import fund_from_dev_account, rpc
 
             if int(rpc(chain, "eth_getBalance", [hex0x(_address(key)), "latest"]), 16) == 0:
                 fund_from_dev_account(chain, _address(key))
@@ -194,19 +178,26 @@ def _address(key: bytes) -> bytes:
 
 @dataclass
 class Runtime:
-    """Everything `saksi serve` runs: the ledger, the chain, and the background workers."""
+    """Everything `saksi serve` runs: the ledger, the chain, and the background workers.
+
+    `chain` is the concrete adapter (JSON-RPC or embedded, both :class:`RpcChain`): the server holds all
+    three roles of the port with one key, and its /chain-rpc window passes raw requests through."""
 
     settings: Settings
     store: SqlStore
     ledger: Ledger
-    chain: object | None = None
-    workers: list = field(default_factory=list)
+    chain: RpcChain
+    mirror: RegistryMirror
+    worker: AnchorWorker
+
+    @property
+    def workers(self) -> tuple[RegistryMirror, AnchorWorker]:
+        """The background workers in the order each tick runs them."""
+        return (self.mirror, self.worker)
 
     def close(self) -> None:
-        close = getattr(self.chain, "close", None)
-        if close:
-            with contextlib.suppress(SaksiError):
-                close()
+        with contextlib.suppress(SaksiError):
+            self.chain.close()
         self.store.close()
 
 
@@ -247,7 +238,7 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
         ),
         origin=settings.origin,
     )
-    return Runtime(settings, store, ledger, chain, [mirror, worker])
+    return Runtime(settings, store, ledger, chain, mirror, worker)
 
 
 def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None) -> None:

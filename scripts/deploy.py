@@ -25,8 +25,8 @@ if str(REPO_ROOT) not in sys.path:
 from eth_keyfile import decode_keyfile_json  # noqa: E402
 from eth_utils import is_address, to_canonical_address, to_checksum_address  # noqa: E402
 
-from ledger.chain.nodes import rpc  # noqa: E402
 from ledger.chain.rpc import RpcChain, RpcSettings  # noqa: E402
+from ledger.devchain.nodes import rpc  # noqa: E402
 from ledger.errors import SaksiError  # noqa: E402
 
 EXIT_USAGE = 2

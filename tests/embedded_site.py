@@ -14,7 +14,7 @@ import httpx
 import orjson
 
 from api.app import create_app
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.core.encoding import hex0x
 from ledger.runtime import Runtime, anchor_everything, build_runtime, init_data_dir
 from tests.factories import AgencyKey, FakeClock

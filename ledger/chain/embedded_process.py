@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from ledger.chain.embedded_node import ChainDataError, ChainDataLocked, EmbeddedNode, EmbeddedSettings
+from ledger.chain.embedded_rpc import RpcError
 from ledger.errors import ChainUnavailable
 
 #: How long a new child waits for the chain's lock (an orphan of a killed server may hold it briefly).
@@ -45,8 +47,6 @@ class NodeProcess:
         self._start()
 
     def _start(self) -> None:
-        from ledger.chain.embedded import ChainDataError, ChainDataLocked
-
         process = subprocess.Popen(
             [sys.executable, "-m", "ledger.chain.embedded_process", *self._args],
             stdin=subprocess.PIPE,
@@ -69,8 +69,6 @@ class NodeProcess:
         raise kinds.get(error.get("kind"), ChainUnavailable)(error.get("message", "embedded chain failed to open"))
 
     def request(self, method: str, params: Any = None) -> Any:
-        from ledger.chain.embedded import RpcError
-
         line = orjson.dumps({"method": method, "params": list(params or ())}) + b"\n"
         with self._lock:
             if self._process is None or self._process.poll() is not None:
@@ -115,8 +113,6 @@ class NodeProcess:
 
 
 def _open_node(data_dir: Path, chain_id: int, funded: tuple[bytes, ...], lock_wait_s: float):
-    from ledger.chain.embedded import ChainDataLocked, EmbeddedNode, EmbeddedSettings
-
     deadline = time.monotonic() + lock_wait_s
     while True:
         try:
@@ -128,7 +124,6 @@ def _open_node(data_dir: Path, chain_id: int, funded: tuple[bytes, ...], lock_wa
 
 
 def main(argv: list[str]) -> int:
-    from ledger.chain.embedded import RpcError
     from ledger.errors import SaksiError
 
     data_dir, chain_id, funded, lock_wait_s = argv

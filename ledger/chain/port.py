@@ -1,4 +1,8 @@
-"""The chain port: what the services need from an EVM chain running the SaksiLedger contract.
+"""The chain port: what the services need from an EVM chain running the SaksiLedger contract, by role.
+
+:class:`ChainReader` reads and needs no key (audit, verify, monitor, the services' reads);
+:class:`Anchorer` and :class:`Registrar` hold a key and sign; :class:`ChainPort` is all three, as the
+operator's server holds them.
 
 Two adapters implement it: :class:`ledger.chain.rpc.RpcChain` (any JSON-RPC endpoint: anvil, ganache, a
 consortium network, an L2) and :class:`ledger.chain.embedded.EmbeddedChain` (py-evm in process, kept in the
@@ -229,12 +233,14 @@ class ReplacementUnderpriced(TransactionRejected):
         super().__init__(message, reason="replacement-underpriced")
 
 
-# --- the port -----------------------------------------------------------------------------------------
+# --- the port, by role ---------------------------------------------------------------------------------
 
 
 @runtime_checkable
-class ChainPort(Protocol):
-    """The operations the services use; both adapters implement all of them."""
+class ChainReader(Protocol):
+    """What anyone may read of the chain with no key: the contract's roots, checkpoint and registry events,
+    block times. The audit, ``saksi verify``, the witness monitor and the services' own reads use this role;
+    :mod:`ledger.chain.reader` has the adapters (JSON-RPC, the embedded chain's store read-only)."""
 
     capabilities: Capabilities
 
@@ -243,11 +249,6 @@ class ChainPort(Protocol):
 
     @property
     def contract_address(self) -> bytes: ...
-
-    @property
-    def operator(self) -> bytes:
-        """Address of the operator key that signs every transaction."""
-        ...
 
     def block_number(self) -> int: ...
 
@@ -264,6 +265,32 @@ class ChainPort(Protocol):
         ...
 
     def agency(self, code: str) -> AgencyRecord: ...
+
+    def transaction_status(self, tx_hash: bytes) -> TxStatus: ...
+
+    def find_anchor(self, tree_size: int, from_block: int | None = None) -> CheckpointEvent | None:
+        """The ``CheckpointAnchored`` event of ``tree_size`` on the canonical chain, if any."""
+        ...
+
+    # events, oldest first, both bounds included
+
+    def registry_events(self, from_block: int, to_block: int) -> list[RegistryEvent]: ...
+
+    def checkpoint_events(self, from_block: int, to_block: int) -> list[CheckpointEvent]: ...
+
+    def close(self) -> None:
+        """Release the connection (an embedded node's store); reads after it are undefined."""
+        ...
+
+
+@runtime_checkable
+class Anchorer(ChainReader, Protocol):
+    """The anchoring worker's role: it holds the operator key and signs ``anchor`` transactions."""
+
+    @property
+    def operator(self) -> bytes:
+        """Address of the operator key that signs every transaction."""
+        ...
 
     # anchoring: build and record first, send second
 
@@ -287,13 +314,15 @@ class ChainPort(Protocol):
         """Broadcast a signed transaction; returns its hash (also when the node already knew it)."""
         ...
 
-    def transaction_status(self, tx_hash: bytes) -> TxStatus: ...
 
-    def find_anchor(self, tree_size: int, from_block: int | None = None) -> CheckpointEvent | None:
-        """The ``CheckpointAnchored`` event of ``tree_size`` on the canonical chain, if any."""
+@runtime_checkable
+class Registrar(ChainReader, Protocol):
+    """The agency registry's writer: it holds the registrar key; each call returns once mined."""
+
+    @property
+    def operator(self) -> bytes:
+        """Address of the key that signs the registry's transactions."""
         ...
-
-    # the agency registry (each returns once the transaction is mined)
 
     def register_agency(self, code: str, signer: bytes) -> TxOutcome: ...
 
@@ -301,8 +330,7 @@ class ChainPort(Protocol):
 
     def revoke_agency(self, code: str) -> TxOutcome: ...
 
-    # events, oldest first, both bounds included
 
-    def registry_events(self, from_block: int, to_block: int) -> list[RegistryEvent]: ...
-
-    def checkpoint_events(self, from_block: int, to_block: int) -> list[CheckpointEvent]: ...
+@runtime_checkable
+class ChainPort(Anchorer, Registrar, Protocol):
+    """All three roles in one adapter, as the operator's server holds them (one key: see DESIGN)."""

@@ -7,7 +7,9 @@ latest block has a base fee and legacy gas prices otherwise, and a node's error 
 answering -> :class:`~ledger.errors.ChainUnavailable`, a revert -> :class:`ContractReverted` with the custom
 error decoded from the ABI, a refused transaction -> :class:`TransactionRejected` and its subclasses.
 
-The embedded chain is the same class over an in-process provider (see :mod:`ledger.chain.embedded`).
+The embedded chain is the same class over an in-process provider (see :mod:`ledger.chain.embedded`);
+key-less readers wrap it (:mod:`ledger.chain.reader`). Over 400 lines because it is one adapter: every role
+of the port shares its transport, error classification and nonce lock, which splitting would duplicate.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from ledger.errors import ChainUnavailable, InvalidInput, RetryLater
 
 log = logging.getLogger(__name__)
 
-#: What a generic endpoint may do. Dev nodes started by :mod:`ledger.chain.nodes` add ``dev_controls``.
+#: What a generic endpoint may do. Dev nodes started by :mod:`ledger.devchain.nodes` add ``dev_controls``.
 RPC_CAPABILITIES = Capabilities(reorgs=True, mempool=True, instant_finality=False, dev_controls=False)
 
 ZERO_ROOT = b"\x00" * 32
@@ -205,6 +207,9 @@ class RpcChain:
         other._send_lock = threading.RLock()
         other.check()
         return other
+
+    def close(self) -> None:
+        """Nothing to release over HTTP (web3 keeps its sessions); the embedded chain closes its node."""
 
     # --- identity ---
 

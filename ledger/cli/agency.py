@@ -37,7 +37,7 @@ def _on_chain(data_dir: Path, action) -> tuple[str, int]:
     runtime = build_runtime(settings, password())
     try:
         outcome = action(runtime)
-        runtime.workers[0].sync()
+        runtime.mirror.sync()
         return hex0x(outcome.tx_hash), outcome.block_number
     finally:
         runtime.close()
@@ -58,7 +58,7 @@ def agency_add(
 
     def register(runtime):
         outcome = runtime.chain.register_agency(code, parse_address("signer", address))
-        runtime.workers[0].sync()
+        runtime.mirror.sync()
         with runtime.store.write() as tx:
             tx.set_agency_name(code, name or code)
         return outcome

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console
-from ledger.client import AgencyClient, CaseState
 from ledger.config import Settings
 from ledger.core.commitment import parse_access_code
 from ledger.demo import AGENCIES, COMPLAINTS_DESK, generate
@@ -38,7 +38,7 @@ def _demo_key(seed: int, label: str) -> bytes:
 
 def _ensure_agencies(runtime: Runtime, secret: str, seed: int) -> dict[str, bytes]:
     keys: dict[str, bytes] = {}
-    mirror = runtime.workers[0]
+    mirror = runtime.mirror
     mirror.sync()
     with runtime.store.read() as reader:
         known = {a["code"] for a in reader.agencies()}

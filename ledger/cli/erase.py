@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ledger.checker.client import AgencyClient
 from ledger.cli.app import JsonFlag, app, console, password
-from ledger.client import AgencyClient
 from ledger.core.commitment import normalize_case_ref, parse_access_code
 from ledger.keys import read_keystore
 

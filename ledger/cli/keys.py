@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ledger.checker.client import CaseState
 from ledger.cli.app import JsonFlag, app, console, password
-from ledger.client import CaseState
 from ledger.core.commitment import normalize_case_ref
 from ledger.core.encoding import hex0x
 from ledger.keys import keystore_address, new_keystore

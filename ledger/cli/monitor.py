@@ -13,11 +13,11 @@ from typing import Annotated
 import httpx
 import typer
 
+from ledger.checker.monitor import Monitor
+from ledger.checker.verify import NOT_INDEPENDENT, chain_source, connect_reader
 from ledger.cli.app import JsonFlag, app, console, err_console
-from ledger.cli.verify import NOT_INDEPENDENT, chain_source, connect_reader
 from ledger.core.encoding import parse_address
 from ledger.errors import ChainUnavailable, InvalidInput
-from ledger.services.monitor import Monitor
 
 
 @app.command()

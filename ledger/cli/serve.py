@@ -88,7 +88,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
         runtime.settings,
         ledger=runtime.ledger,
         chain_probe=runtime.chain.block_number,
-        anchor_status=runtime.workers[1].status if workers else None,
+        anchor_status=runtime.worker.status if workers else None,
         # on the embedded chain the citizen page, verify and monitor read it through this server
         chain_request=runtime.chain.request if runtime.settings.chain == "embedded" else None,
     )
@@ -144,7 +144,7 @@ def anchor(
     Safe while `saksi serve` runs: an anchor its worker has in flight is waited for, not raced."""
     runtime = build_runtime(Settings.load(data_dir), password())
     try:
-        runtime.workers[0].sync()
+        runtime.mirror.sync()
         result, status = anchor_everything(runtime, timeout_s=timeout)
     finally:
         runtime.close()

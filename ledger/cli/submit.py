@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.progress import TaskID
 
+from ledger.checker.client import AgencyClient
+from ledger.checker.submit import submit_file
 from ledger.cli.app import JsonFlag, app, console, err_console, password, progress_bar
-from ledger.client import AgencyClient
 from ledger.errors import SaksiError
 from ledger.keys import read_keystore
-from ledger.services.submit import submit_file
 
 SUBMIT_HELP = """Sign events with the agency's key and submit them; an interrupted run resumes without duplicates.
 

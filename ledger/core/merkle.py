@@ -36,7 +36,7 @@ class NodeId(NamedTuple):
     """The perfect subtree of 2**level leaves starting at leaf index << level."""
 
     level: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which no caller uses; FORMATS names it so
 
     @property
     def begin(self) -> int:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ledger.chain.port import (
-    ChainPort,
+    Anchorer,
     Fees,
     NonceTooLow,
     ReplacementUnderpriced,
@@ -138,7 +138,7 @@ class AnchorWorker:
     def __init__(
         self,
         store: SqlStore,
-        chain: ChainPort,
+        chain: Anchorer,
         clock_ms: Callable[[], int],
         settings: AnchorSettings | None = None,
         origin: str | None = None,
@@ -432,7 +432,7 @@ class AnchorWorker:
 
 def anchor_now(
     store: SqlStore,
-    chain: ChainPort,
+    chain: Anchorer,
     clock_ms: Callable[[], int],
     origin: str,
     timeout_s: float = 120.0,

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ledger.chain.port import ChainPort, RegistryEvent
+from ledger.chain.port import ChainReader, RegistryEvent
 from ledger.core.encoding import hex0x
 from ledger.storage import registry as queries
 from ledger.storage.sql import SqlStore, WriteTx
@@ -38,7 +38,7 @@ class RegistryMirror:
     def __init__(
         self,
         store: SqlStore,
-        chain: ChainPort,
+        chain: ChainReader,
         clock_ms: Callable[[], int],
         start_block: int = 0,
         confirmations: int = 1,

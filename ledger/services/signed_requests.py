@@ -1,4 +1,5 @@
-"""Requests an agency signs to read what only it may read (its complaints inbox, its events).
+"""Requests an agency signs to read what only it may read (its complaints inbox, its events): the
+server's check. What is signed, and the signing, are pure and live in :mod:`ledger.core.requests`.
 
 The agency's active signer signs, EIP-191 personal_sign, `saksi-<scope>:v1:<agency>:<timestamp>`
 and sends the timestamp and signature in headers (`X-Saksi-Timestamp`, `X-Saksi-Signature`).
@@ -12,30 +13,19 @@ from typing import TYPE_CHECKING
 
 from coincurve import PublicKey
 
-from ledger.core.encoding import hex0x, keccak256, parse_hex
-from ledger.core.signatures import address_of, normalize_signature, sign_digest
+from ledger.core.encoding import hex0x, parse_hex
+from ledger.core.requests import (  # noqa: F401 - the server's callers and tests import these from here
+    REQUEST_MAX_AGE_S,
+    SCOPES,
+    personal_digest,
+    request_message,
+    sign_agency_request,
+)
+from ledger.core.signatures import address_of, normalize_signature
 from ledger.errors import AuthenticationFailed, Forbidden
 
 if TYPE_CHECKING:  # the client signs requests without loading the storage layer
     from ledger.storage.sql import SqlStore
-
-REQUEST_MAX_AGE_S = 300
-SCOPES = ("inbox", "events")
-
-
-def request_message(scope: str, agency: str, timestamp: int) -> bytes:
-    """What an agency signs to read one of its own resources."""
-    if scope not in SCOPES:
-        raise ValueError(f"unknown request scope {scope!r}")
-    return f"saksi-{scope}:v1:{agency}:{timestamp}".encode()
-
-
-def _personal_digest(message: bytes) -> bytes:
-    return keccak256(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
-
-
-def sign_agency_request(scope: str, agency: str, timestamp: int, private_key: bytes) -> str:
-    return hex0x(sign_digest(_personal_digest(request_message(scope, agency, timestamp)), private_key))
 
 
 def check_agency_request(
@@ -48,7 +38,7 @@ def check_agency_request(
     try:
         public_key = PublicKey.from_signature_and_message(
             signature[:64] + bytes([signature[64] - 27]),
-            _personal_digest(request_message(scope, agency, timestamp)),
+            personal_digest(request_message(scope, agency, timestamp)),
             hasher=None,
         )
     except ValueError:

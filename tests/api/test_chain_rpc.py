@@ -8,7 +8,7 @@ import pytest
 from api.deps import RateLimiter
 from api.routers.chain import CLIENT_VERSION, MAX_LOG_BLOCKS
 from ledger.chain.abi import ledger_abi
-from ledger.client import CaseState
+from ledger.checker.client import CaseState
 from ledger.core.encoding import hex0x
 from tests.embedded_site import embedded_site
 

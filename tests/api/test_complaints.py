@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.client import CaseState
+from ledger.checker.client import CaseState
 from ledger.core.commitment import case_commitment, format_access_code, parse_access_code
 from ledger.core.encoding import hex0x, parse_hex
 from ledger.services.complaints import sign_inbox_request

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.chain import nodes
 from ledger.chain.embedded import EmbeddedChain
-from ledger.chain.nodes import DevNode
 from ledger.chain.rpc import RpcChain, RpcSettings
 from ledger.core.signatures import address_of_key
+from ledger.devchain import nodes
+from ledger.devchain.nodes import DevNode
 from tests.factories import test_key
 
 OPERATOR_KEY = test_key("chain operator")  # TEST KEY

@@ -8,7 +8,6 @@ import pytest
 from eth_utils import keccak, to_checksum_address
 
 from ledger.chain.embedded import ChainDataError, EmbeddedChain, EmbeddedProvider
-from ledger.chain.nodes import free_port
 from ledger.chain.port import (
     ChainIdMismatch,
     ChainPort,
@@ -19,6 +18,7 @@ from ledger.chain.port import (
 )
 from ledger.chain.rpc import RpcChain, RpcSettings
 from ledger.core.merkle import MemoryTree, leaf_hash
+from ledger.devchain.nodes import free_port
 from ledger.errors import ChainUnavailable
 from tests.chain.support import (
     EMBEDDED_CHAIN_ID,

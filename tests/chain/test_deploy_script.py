@@ -10,8 +10,8 @@ from eth_keyfile import create_keyfile_json
 from web3 import Web3
 
 from ledger.chain import solc
-from ledger.chain.nodes import deploy_ledger
 from ledger.chain.rpc import RpcChain
+from ledger.devchain.nodes import deploy_ledger
 from tests.chain.support import OPERATOR, OPERATOR_KEY, STRANGER
 
 pytestmark = [pytest.mark.chain, pytest.mark.anvil]

@@ -10,9 +10,9 @@ import pytest
 from starlette.responses import JSONResponse
 
 from api.app import create_app
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
+from ledger.checker.submit import submit_file
 from ledger.errors import InvalidInput, RetryLater
-from ledger.services.submit import submit_file
 from tests.api.conftest import DUKCAPIL
 from tests.live import serve
 
@@ -347,7 +347,7 @@ def test_the_example_file_submits(tmp_path, api_url, ledger):
     import shutil
     from pathlib import Path
 
-    from ledger.services.submit import read_input
+    from ledger.checker.submit import read_input
 
     examples = Path(__file__).resolve().parents[2] / "examples"
     as_csv = [

@@ -8,9 +8,9 @@ import sys
 import orjson
 import pytest
 
+from ledger.checker.client import CaseState
 from ledger.cli import app
 from ledger.cli.app import run
-from ledger.client import CaseState
 from tests.embedded_site import AGENCY, embedded_site
 from tests.factories import AgencyKey
 

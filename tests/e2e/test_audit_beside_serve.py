@@ -19,7 +19,7 @@ import time
 import httpx
 import pytest
 
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.keys import read_keystore
 from tests.live import free_port
 

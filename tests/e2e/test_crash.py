@@ -20,7 +20,7 @@ import time
 import httpx
 import pytest
 
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.config import Settings
 from ledger.core import merkle
 from ledger.errors import RetryLater

@@ -19,9 +19,9 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
-from ledger.chain.nodes import start_anvil
-from ledger.client import CaseState
+from ledger.checker.client import CaseState
 from ledger.core.encoding import hex0x
+from ledger.devchain.nodes import start_anvil
 from tests.conftest import POSTGRES_URL
 from tests.live import free_port
 

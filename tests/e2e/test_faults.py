@@ -34,12 +34,12 @@ import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
-from ledger.chain.nodes import start_anvil
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.config import Settings
 from ledger.core import merkle
 from ledger.core.encoding import ZERO32, hex0x
 from ledger.core.events import ServiceEvent
+from ledger.devchain.nodes import start_anvil
 from ledger.errors import RetryLater, SaksiError
 from ledger.keys import read_keystore
 from ledger.runtime import OPERATOR_KEYSTORE, open_store

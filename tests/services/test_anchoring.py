@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ledger.chain import nodes
-from ledger.chain.nodes import DevNode
 from ledger.chain.rpc import RpcChain
 from ledger.core.merkle import MemoryTree
+from ledger.devchain import nodes
+from ledger.devchain.nodes import DevNode
 from ledger.services.anchoring import AnchorSettings, AnchorTickResult, AnchorWorker
 from ledger.services.append import Appender, Receipt
 from ledger.storage import anchors

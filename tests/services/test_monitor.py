@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api.app import create_app
-from ledger.services.monitor import Monitor
+from ledger.checker.monitor import Monitor
 from ledger.storage.schema import checkpoints, tree_nodes
 from tests.api.conftest import DUKCAPIL, anchor_now
 from tests.cli.conftest import clock, ledger, settings  # noqa: F401 - shared fixtures

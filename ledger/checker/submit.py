@@ -12,6 +12,9 @@ No case is looked up first: every case is built on the head the run knows (a cas
 first seen starts at 0), and the ledger's stale-case-head answer, which carries the
 case's current head, is the authority; the case's refused items are built again on
 it and re-sent. So bulk onboarding never touches the citizens' rate-limited routes.
+
+Over 400 lines, and one module on purpose: the journal's format, the input readers and the send loop
+share one invariant (journalled before sent, re-sent byte for byte), best checked in one place.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from ledger.client import AgencyClient, CaseState
+from ledger.checker.client import AgencyClient, CaseState
 from ledger.core.commitment import canonical_json, normalize_case_ref, parse_access_code
 from ledger.core.encoding import ZERO32, hex0x, parse_hex
 from ledger.core.events import ServiceEvent

@@ -33,6 +33,7 @@ from ledger.core.commitment import (
 )
 from ledger.core.encoding import ZERO32, hex0x, parse_hex
 from ledger.core.events import Domain, ServiceEvent, eip712_digest
+from ledger.core.requests import sign_agency_request
 from ledger.core.signatures import address_of_key, sign_digest
 from ledger.errors import (
     AuthenticationFailed,
@@ -46,7 +47,6 @@ from ledger.errors import (
     StaleCaseHead,
     TooLarge,
 )
-from ledger.services.signed_requests import sign_agency_request
 
 _ERROR_BY_KIND: dict[str, type[SaksiError]] = {
     "duplicate-event": DuplicateEvent,
