@@ -26,6 +26,7 @@ from ledger.core.commitment import (
     format_access_code,
     parse_access_code,
     payload_digest,
+    stored_payload_digest,
 )
 from ledger.core.encoding import keccak256
 from ledger.core.events import (
@@ -300,6 +301,7 @@ def check_commitment_vector(v: dict[str, Any]) -> None:
         assert canonical_json(payload) == v["jcs"].encode("utf-8")
         assert canonical_json(v["payload"]) == v["jcs"].encode("utf-8")
         assert digest == b(v["digest"])
+        assert stored_payload_digest(b(v["salt"]), v["jcs"].encode("utf-8")) == b(v["digest"])  # the audit's way
     elif kind == "checkPayload":
         salt = None if v["salt"] is None else b(v["salt"])
         check_payload(b(v["payloadDigest"]), v["payload"], salt)
