@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ledger.audit.report import SignerWindow
 from ledger.chain.port import CheckpointEvent, RegistryEvent
@@ -117,6 +117,8 @@ class ChainEvidence:
         if isinstance(anchors, Mapping):
             found = {int(s): ChainAnchor(int(s), bytes(r)) for s, r in anchors.items()}
         elif anchors is not None:
-            for e in anchors:  # oldest first: a later log of the same size (the contract refuses one) wins
+            for e in cast(
+                Iterable[Any], anchors
+            ):  # oldest first: a later log of the same size (the contract refuses one) wins
                 found[e.tree_size] = ChainAnchor(e.tree_size, bytes(e.root_hash), bytes(e.tx_hash), e.block_number)
         return cls(found, root_at, chain_id, contract, head_block)

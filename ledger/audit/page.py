@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from coincurve import PublicKey
 
@@ -84,7 +84,7 @@ class PageInputs(Protocol):
     """One page as stored (ledger.storage.audit_scan.PageRows): event rows in ROW_COLUMNS order, payloads
     (leaf -> (salt, payload)) and stored nodes (level -> (idx, hash) inside the page, by idx)."""
 
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
     payloads: dict[int, tuple[bytes, bytes]]
     nodes: dict[int, list[tuple[int, bytes]]]
 
@@ -110,9 +110,11 @@ class PageResult:
     missing: list[int]
     events_checked: int
     signatures_checked: int
-    firsts: list[tuple]  # first event of each case in the page: (commitment, index, agency, event_id, seq, prev)
+    firsts: list[
+        tuple[Any, ...]
+    ]  # first event of each case in the page: (commitment, index, agency, event_id, seq, prev)
     # links broken inside the page: (index, agency, event_id, seq, expected seq, predecessor's leaf)
-    breaks: list[tuple]
+    breaks: list[tuple[Any, ...]]
     lasts: dict[bytes, tuple[int, bytes, int]]  # case -> (seq, struct hash, leaf index) of its last event here
     unpaid: list[tuple[int, bytes, str]]  # (index, case, agency): a payloadDigest but no payload stored
     # erasure.* and complaint.filed events, whose signed payload other tables must agree with
@@ -127,8 +129,8 @@ def audit_page(ctx: PageContext, start: int, tree_end: int, sizes: Sequence[int]
     stored nodes: pure, on the page's bytes."""
     found: list[Discrepancy] = []
     flagged: dict[int, tuple[str, bytes]] = {}
-    firsts: list[tuple] = []
-    breaks: list[tuple] = []
+    firsts: list[tuple[Any, ...]] = []
+    breaks: list[tuple[Any, ...]] = []
     heads: dict[bytes, tuple[int, bytes, int]] = {}
     unpaid: list[tuple[int, bytes, str]] = []
     signed_records: dict[int, SignedRecord] = {}
@@ -186,7 +188,7 @@ def audit_page(ctx: PageContext, start: int, tree_end: int, sizes: Sequence[int]
                     found.append(
                         Discrepancy(
                             "event-field-edited",
-                            f"the stored signer {hex0x(signer)} is not the key that signed, {hex0x(recovered)}",
+                            f"the stored signer {hex0x(signer)} is not the key that signed, {hex0x(recovered or b'')}",
                             index,
                             agency,
                             event_id,

@@ -17,7 +17,7 @@ phase order. Each discrepancy is reported once, attributed to the most specific 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
 from ledger.audit import anchoring, records, tree
@@ -31,7 +31,7 @@ from ledger.errors import SaksiError
 from ledger.storage.audit_scan import AnchorRecord, AuditScan
 
 #: (page context, page ranges, interesting sizes) -> each page's result, in order
-PageStream = Callable[[PageContext, Sequence[tuple[int, int]], Sequence[int]], Iterator[PageResult]]
+PageStream = Callable[[PageContext, Sequence[tuple[int, int]], Sequence[int]], Generator[PageResult, None, None]]
 
 
 @dataclass
@@ -95,7 +95,10 @@ def registry(state: AuditState) -> list[Discrepancy]:
     if state.chain_registry is None:
         state.windows = mirror
         return found
-    key = lambda w: (w.agency, w.signer, w.valid_from, w.valid_until)  # noqa: E731
+
+    def key(w: SignerWindow) -> tuple[str, bytes, int, int | None]:
+        return (w.agency, w.signer, w.valid_from, w.valid_until)
+
     on_chain, mirrored = {key(w) for w in state.chain_registry}, {key(m) for m in mirror}
     extra = [w for w in mirror if key(w) not in on_chain]
     lacking = [w for w in state.chain_registry if key(w) not in mirrored]

@@ -54,8 +54,8 @@ def check_erasures(
     found: list[Discrepancy] = []
     erasure_events = {i: r for i, r in records.items() if r.event_type.startswith("erasure.")}
     named_by: dict[int, int] = {}  # leaf -> the signed erasure event naming it
-    for index, record in sorted(erasure_events.items()):
-        signed = signed_erasure(record.body)
+    for index, erasure_event in sorted(erasure_events.items()):
+        signed = signed_erasure(erasure_event.body)
         if signed is not None:
             for leaf in signed[0]:
                 named_by.setdefault(leaf, index)
@@ -292,7 +292,9 @@ def check_case_heads(
     leaves = {h[2] for _, h, s in wrong if h is not None} | {s[2] for _, h, s in wrong if s is not None}
     agency_of = scan.agencies_of(leaves)
     for commitment, head, stored in wrong:
-        leaf = head[2] if head is not None else stored[2]
+        source = head if head is not None else stored
+        assert source is not None  # a case is wrong because one of them is not its head
+        leaf = source[2]
         found_head = "none" if stored is None else f"caseSeq {stored[0]} at leaf {stored[2]}"
         if stored is None and leaf in renamed:
             found_head = f"stored under another case commitment, {hex0x(orphans[leaf])}"

@@ -10,13 +10,13 @@ it found plus the page's right edge.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from ledger.audit.inputs import ChainEvidence
 from ledger.audit.page import PageContext, PageResult, audit_page
-from ledger.audit.phases import PHASES, AuditState
+from ledger.audit.phases import PHASES, AuditState, PageStream
 from ledger.audit.report import AuditCursor, AuditReport, SignerWindow
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
@@ -36,7 +36,7 @@ def _page_of_file(
 class _Inline(Executor):
     """Runs pages in this process (small ledgers, tests)."""
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
         future.set_result(fn(*args, **kwargs))
         return future
@@ -113,13 +113,13 @@ class Auditor:
         report.scope = self._scope(start, state.committed_size)
         return report
 
-    def _pages(
-        self, scan: AuditScan
-    ) -> Callable[[PageContext, Sequence[tuple[int, int]], Sequence[int]], Iterator[PageResult]]:
+    def _pages(self, scan: AuditScan) -> PageStream:
         """The page stream phase 3 consumes: pages checked in worker processes (in this one for one page or
         one worker), `workers + 1` in flight so every worker is busy while this process merges."""
 
-        def pages(ctx: PageContext, ranges: Sequence[tuple[int, int]], sizes: Sequence[int]) -> Iterator[PageResult]:
+        def pages(
+            ctx: PageContext, ranges: Sequence[tuple[int, int]], sizes: Sequence[int]
+        ) -> Generator[PageResult, None, None]:
             parallel = self.workers > 1 and len(ranges) > 1
             pool: Executor = ProcessPoolExecutor(self.workers) if parallel else _Inline()
             database = worker_database(self.store.engine) if parallel else None
@@ -152,12 +152,12 @@ class Auditor:
 
     def _use_chain(
         self,
-        root_at=None,
-        chain_anchors=None,
-        chain_registry=None,
-        chain_id=None,
-        contract=None,
-        chain_head=None,
+        root_at: Callable[[int], bytes | None] | None = None,
+        chain_anchors: Iterable[Any] | None = None,
+        chain_registry: Iterable[SignerWindow] | None = None,
+        chain_id: int | None = None,
+        contract: bytes | None = None,
+        chain_head: int | None = None,
     ) -> None:
         """Trust inputs read from the chain (ledger.audit.inputs.chain_trust_inputs)."""
         self.root_at = root_at
@@ -167,36 +167,7 @@ class Auditor:
     def _scope(self, start: int, committed_size: int) -> dict[str, Any]:
         """What this audit checked, when, up to which size, and what it did not (FORMATS §15)."""
         chain = self.chain
-        skipped = []
-        if chain is None:
-            skipped.append("chain")
-        if self.chain_registry is None:
-            skipped.append("registry")
-        if not self.verify_signatures:
-            skipped.append("signatures")
-        if start:
-            skipped.append(f"leaves below {start}")
-        return {
-            "auditedAt": self.clock_ms(),
-            "treeSize": committed_size,
-            "fromLeaf": start,
-            "signatures": self.verify_signatures,
-            "chain": None
-            if chain is None
-            else {
-                "chainId": chain.chain_id,
-                "contract": None if chain.contract is None else hex0x(chain.contract),
-                "headBlock": chain.head_block,
-                "anchorsOnChain": len(chain.anchors),
-            },
-            "registry": "chain" if self.chain_registry is not None else "mirror",
-            "notChecked": skipped,
-        }
-
-    def _scope(self, start: int, committed_size: int) -> dict[str, Any]:
-        """What this audit checked, when, up to which size, and what it did not (FORMATS §15)."""
-        chain = self.chain
-        skipped = []
+        skipped: list[str] = []
         if chain is None:
             skipped.append("chain")
         if self.chain_registry is None:

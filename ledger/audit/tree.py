@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from ledger.audit.report import Discrepancy
 from ledger.core import merkle
@@ -21,7 +22,9 @@ from ledger.core.merkle import NodeId
 from ledger.storage.audit_scan import AuditScan
 
 
-def case_breaks(breaks: Sequence[tuple], flagged: dict[int, tuple[str, bytes]], found: list[Discrepancy]) -> None:
+def case_breaks(
+    breaks: Sequence[tuple[Any, ...]], flagged: dict[int, tuple[str, bytes]], found: list[Discrepancy]
+) -> None:
     """Report the broken case links that no finding explains: a link through an edited or missing
     event (the event itself, its predecessor, or one between them) is that event's finding."""
     unreliable = sorted(flagged)

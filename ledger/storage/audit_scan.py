@@ -45,7 +45,7 @@ _CONNECTIONS: dict[str, sqlite3.Connection] = {}  # a worker process's read-only
 class PageRows:
     """One page as stored: event rows (:data:`ROW_COLUMNS` tuples, by leaf), payloads and tree nodes."""
 
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
     payloads: dict[int, tuple[bytes, bytes]]  # leaf -> (salt, payload)
     nodes: dict[int, list[tuple[int, bytes]]]  # level -> stored (idx, hash) inside the page, by idx
 
@@ -81,9 +81,10 @@ class MirroredSigner:
 def read_page(cursor: Any, qmark: bool, start: int, end: int, tree_end: int, page_levels: int) -> PageRows:
     """Rows, payloads and stored nodes of one page through a DB-API cursor (one snapshot)."""
 
-    def query(sql: str, params: tuple) -> list[tuple]:
+    def query(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         cursor.execute(sql if qmark else sql.replace("?", "%s"), params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
     rows = query(
         f"SELECT {', '.join(ROW_COLUMNS)} FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
@@ -148,12 +149,12 @@ class AuditScan:
         self.conn = conn
         self.qmark = conn.dialect.paramstyle == "qmark"
 
-    def _raw(self, sql: str, params: tuple) -> list[tuple]:
+    def _raw(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """A query on the driver's own cursor (plain tuples, no per-row processing); `?` placeholders."""
         cursor = self.conn.connection.cursor()
         try:
             cursor.execute(sql if self.qmark else sql.replace("?", "%s"), params)
-            return cursor.fetchall()
+            return list(cursor.fetchall())
         finally:
             cursor.close()
 
@@ -165,7 +166,8 @@ class AuditScan:
             cursor.close()
 
     def last_leaf(self) -> int | None:
-        return self.conn.execute(select(func.max(events.c.leaf_index))).scalar_one()
+        last: int | None = self.conn.execute(select(func.max(events.c.leaf_index))).scalar_one()
+        return last
 
     def mirrored_signers(self) -> list[MirroredSigner]:
         return [
@@ -222,7 +224,7 @@ class AuditScan:
         )
         return [idx for (idx,) in rows]
 
-    def events_of_cases_before(self, commitments: Sequence[bytes], start: int) -> Iterator[tuple]:
+    def events_of_cases_before(self, commitments: Sequence[bytes], start: int) -> Iterator[tuple[Any, ...]]:
         """Events of these cases below leaf `start`, by leaf: (leaf_index, event_id, agency,
         case_commitment, case_seq, prev_event_hash, event_type, summary, occurred_at, payload_digest)."""
         for chunk in _chunks(list(commitments)):
@@ -286,4 +288,7 @@ class AuditScan:
 
     def oldest_received_from(self, leaf: int) -> int | None:
         """The earliest receivedAt of the events from leaf `leaf` on."""
-        return self.conn.execute(select(func.min(events.c.received_at)).where(events.c.leaf_index >= leaf)).scalar_one()
+        oldest: int | None = self.conn.execute(
+            select(func.min(events.c.received_at)).where(events.c.leaf_index >= leaf)
+        ).scalar_one()
+        return oldest
