@@ -44,8 +44,9 @@ def _khash(text: str) -> bytes:
 def check_signature(digest: bytes, signature: bytes, signer: bytes) -> tuple[bytes | None, str | None]:
     """(the address the signature recovers to, or a problem).
 
-    Once a signer's public key is known, a signature by it is checked with ECDSA verify (10-20 %
-    cheaper than recovery here); recovery runs only for a new signer or a signature that fails.
+    Once a signer's public key is known, a signature by it is checked with ECDSA verify (cheaper than
+    recovery: benchmarks/bench_audit.py, signatures rechecked); recovery runs only for a new signer or a
+    signature that fails.
     (The recovery byte v is then not rechecked, but it is part of the leaf, so an edited v still
     shows as a leaf that is not the one appended.)"""
     s = int.from_bytes(signature[32:64], "big")
