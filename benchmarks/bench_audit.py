@@ -193,7 +193,8 @@ class BenchLedger:
         self.chain_roots[size] = root
 
     def auditor(self, verify_signatures: bool = True):
-        from ledger.services.auditor import Auditor, SignerWindow
+        from ledger.audit.report import SignerWindow
+        from ledger.audit.run import Auditor
 
         registry = [SignerWindow(o.code, o.address, 0, None) for o in OFFICES]
         clock = FakeClock(BASE_MS + self.size * 10 + 60_000)

@@ -322,8 +322,8 @@ def bench_pymerkle(args) -> list[Figure]:
 @benchmark("audit")
 def bench_audit(args) -> list[Figure]:
     """Full audit of a real ledger (signed events appended through the append path) on SQLite."""
+    from ledger.audit.run import Auditor
     from ledger.services.append import Appender
-    from ledger.services.auditor import Auditor
     from tests.factories import TEST_DOMAIN, FakeClock
 
     agency, items = _signed_items(args.audit_events)

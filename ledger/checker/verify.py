@@ -75,7 +75,7 @@ def connect_reader(url: str, chain_id: int, contract: bytes) -> tuple[ChainReade
 
 def chain_trust(bundle: ProofBundle, source: ChainSource, tolerance_ms: int):
     """root_at and signer_authorised for :func:`verify_bundle`, read from the bundle's contract."""
-    from ledger.services.audit_inputs import signer_authorised, signer_windows
+    from ledger.audit.inputs import signer_authorised, signer_windows
 
     chain, server_window = connect_reader(source.url, bundle.domain.chain_id, bundle.domain.verifying_contract)
 

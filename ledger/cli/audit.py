@@ -14,11 +14,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ledger.audit.report import AuditCursor, AuditReport
+from ledger.audit.run import PAGE, Auditor
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, progress_bar
 from ledger.config import Settings
 from ledger.errors import SaksiError
 from ledger.runtime import AUDIT_CURSOR, AUDIT_LATEST, open_chain_reader, open_read_only_store, wall_clock_ms
-from ledger.services.auditor import PAGE, AuditCursor, Auditor, AuditReport
 
 
 @app.command()
@@ -69,8 +70,8 @@ def _run(
     incremental: bool,
     quiet: bool,
 ) -> tuple[AuditReport, dict[str, int]]:
+    from ledger.audit.inputs import chain_trust_inputs
     from ledger.reports.audit_html import events_per_day
-    from ledger.services.audit_inputs import chain_trust_inputs
 
     chain = None
     store = open_read_only_store(settings)

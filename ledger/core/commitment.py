@@ -159,7 +159,12 @@ def payload_digest(salt: bytes, payload: Any) -> bytes:
     """SHA-256(salt ‖ JCS(payload)) with a 16-byte salt."""
     if len(salt) != SALT_SIZE:
         raise InvalidField("payloadSalt", f"must be {SALT_SIZE} bytes")
-    return hashlib.sha256(salt + canonical_json(payload)).digest()
+    return stored_payload_digest(salt, canonical_json(payload))
+
+
+def stored_payload_digest(salt: bytes, canonical: bytes) -> bytes:
+    """SHA-256(salt ‖ JCS bytes) of a payload as stored (already canonical), unchecked: the audit's page check."""
+    return hashlib.sha256(salt + canonical).digest()
 
 
 def check_payload(payload_digest_: bytes, payload: Any, salt: bytes | None) -> None:

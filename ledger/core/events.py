@@ -7,8 +7,10 @@ path runs on raw keccak calls instead of a generic typed-data encoder.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,8 @@ from ledger.core.encoding import (
 )
 from ledger.core.signatures import normalize_signature, recover_signer
 from ledger.errors import InvalidField
+
+_sha256 = hashlib.sha256
 
 EIP712_DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 SERVICE_EVENT_TYPE = (
@@ -221,26 +225,49 @@ class ServiceEvent:
 
     def hash_struct(self) -> bytes:
         """EIP-712 hashStruct(event); also the case chain link (prevEventHash of the next event)."""
-        return keccak256(
-            SERVICE_EVENT_TYPEHASH
-            + keccak256(self.event_id.encode())
-            + keccak256(self.agency.encode())
-            + self.case_commitment
-            + self.case_seq.to_bytes(32, "big")
-            + self.prev_event_hash
-            + keccak256(self.event_type.encode())
-            + keccak256(self.summary.encode())
-            + self.occurred_at.to_bytes(32, "big")
-            + self.payload_digest
-        )
+        return struct_hash(
+            self.event_id, self.agency, self.case_commitment, self.case_seq, self.prev_event_hash,
+            self.event_type, self.summary, self.occurred_at, self.payload_digest,
+        )  # fmt: skip
 
     def digest(self, domain: Domain) -> bytes:
         """keccak256(0x1901 ‖ domainSeparator ‖ hashStruct): what the agency signs."""
         return eip712_digest(domain, self.hash_struct())
 
 
+def _text_hash(text: str) -> bytes:
+    return keccak256(text.encode())
+
+
+def struct_hash(
+    event_id: str,
+    agency: str,
+    case_commitment: bytes,
+    case_seq: int,
+    prev_event_hash: bytes,
+    event_type: str,
+    summary: str,
+    occurred_at: int,
+    payload_digest: bytes,
+    text_hash: Callable[[str], bytes] = _text_hash,
+) -> bytes:
+    """hashStruct(ServiceEvent) from the fields as stored, unchecked: the one definition that
+    :meth:`ServiceEvent.hash_struct` (append) and the audit's page check (millions of rows, which
+    passes a caching `text_hash` for agency, type and summary strings that repeat) both use."""
+    return keccak256(
+        SERVICE_EVENT_TYPEHASH + keccak256(event_id.encode()) + text_hash(agency) + case_commitment
+        + case_seq.to_bytes(32, "big") + prev_event_hash + text_hash(event_type) + text_hash(summary)
+        + occurred_at.to_bytes(32, "big") + payload_digest
+    )  # fmt: skip
+
+
+def typed_data_digest(domain_separator: bytes, struct_hash_: bytes) -> bytes:
+    """keccak256(0x1901 ‖ domainSeparator ‖ hashStruct), given the separator itself."""
+    return keccak256(b"\x19\x01" + domain_separator + struct_hash_)
+
+
 def eip712_digest(domain: Domain, struct_hash: bytes) -> bytes:
-    return keccak256(b"\x19\x01" + domain.separator + struct_hash)
+    return typed_data_digest(domain.separator, struct_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +287,12 @@ class SignedEvent:
         struct_hash = event.hash_struct()
         digest = eip712_digest(domain, struct_hash)
         return cls(event, signature, struct_hash, digest, recover_signer(digest, signature))
+
+
+def event_leaf_hash(digest: bytes, signature: bytes, received_at_ms: int) -> bytes:
+    """SHA-256(0x00 ‖ leafBytes) of a version 1 leaf, from its parts as stored and unchecked (the
+    audit's page check; :func:`leaf_bytes` is the checked way to build the leaf itself)."""
+    return _sha256(b"\x00\x01" + digest + signature + received_at_ms.to_bytes(8, "big")).digest()
 
 
 def leaf_bytes(digest: bytes, signature: bytes, received_at_ms: int) -> bytes:

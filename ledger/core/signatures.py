@@ -55,6 +55,17 @@ def recover_signer(digest: bytes, signature: bytes) -> bytes:
     return address_of(public_key)
 
 
+def der_signature(signature: bytes) -> bytes:
+    """r ‖ s as a DER ECDSA signature (what libsecp256k1's verify takes; v is not part of it)."""
+    parts = b""
+    for value in (signature[:32], signature[32:64]):
+        value = value.lstrip(b"\x00")
+        if not value or value[0] & 0x80:
+            value = b"\x00" + value
+        parts += b"\x02" + bytes([len(value)]) + value
+    return b"\x30" + bytes([len(parts)]) + parts
+
+
 @lru_cache(maxsize=16)
 def _signing_key(private_key: bytes) -> PrivateKey:
     """Built once per key: making a PrivateKey derives its public key, half the cost of a signature."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ledger.services.auditor import KINDS, AuditReport
+from ledger.audit.report import KINDS, AuditReport
 from ledger.storage.schema import events
 
 DAY_MS = 86_400_000

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.audit.inputs import chain_trust_inputs
 from ledger.chain.embedded import (
     EMBEDDED_CAPABILITIES,
     ChainDataError,
@@ -18,7 +19,6 @@ from ledger.chain.embedded import (
 )
 from ledger.chain.rpc import RpcChain, RpcSettings
 from ledger.errors import InvalidInput
-from ledger.services.audit_inputs import chain_trust_inputs
 from tests.chain.support import EMBEDDED_CHAIN_ID, deployed, embedded_chain
 from tests.chain.test_embedded_persistence import SIGNER_A, anchor_all, leaves
 

@@ -11,12 +11,12 @@ import typing
 
 import pytest
 
+from ledger.audit.inputs import ChainReader as AuditChainReader
+from ledger.audit.inputs import chain_trust_inputs
 from ledger.chain.port import Anchorer, ChainPort, ChainReader, Registrar
 from ledger.chain.reader import ChainReaderAdapter
 from ledger.config import Settings
 from ledger.runtime import EMBEDDED_DIR, open_chain_reader
-from ledger.services.audit_inputs import ChainReader as AuditChainReader
-from ledger.services.audit_inputs import chain_trust_inputs
 from tests.chain.support import EMBEDDED_CHAIN_ID, deployed, embedded_chain
 from tests.chain.test_embedded_persistence import SIGNER_A, anchor_all, leaves
 

@@ -116,7 +116,7 @@ def test_bad_lines_stop_before_sending(tmp_path, line, message):
 
 
 def test_lawful_erasure_through_the_client(tmp_path, api_url, ledger):
-    from ledger.services.auditor import Auditor
+    from ledger.audit.run import Auditor
 
     source = tmp_path / "events.jsonl"
     (case, *_) = _write_events(source, cases=1, steps=2)

@@ -15,13 +15,13 @@ import re
 import pytest
 from sqlalchemy import delete, insert, update
 
+from ledger.audit.report import KINDS, AuditReport, Discrepancy, SignerWindow
 from ledger.core import merkle
 from ledger.core.encoding import parse_hex
 from ledger.core.events import ServiceEvent, SignedEvent, leaf_bytes
 from ledger.core.merkle import CompactRange
 from ledger.core.signatures import SECP256K1_N
 from ledger.reports.audit_html import events_per_day, render_audit_html
-from ledger.services.auditor import KINDS, AuditReport, Discrepancy, SignerWindow
 from ledger.services.proofs import make_checkpoint
 from ledger.storage.schema import agency_signers, anchors, checkpoints, erasures, events, payloads, tree_nodes
 from ledger.storage.sql import CaseHead

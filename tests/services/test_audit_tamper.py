@@ -16,8 +16,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
+from ledger.audit.report import SignerWindow
 from ledger.core.commitment import canonical_json, format_access_code, payload_digest
-from ledger.services.auditor import SignerWindow
 from ledger.services.complaints import ComplaintsDesk
 from ledger.storage.schema import (
     agencies,

@@ -8,12 +8,13 @@ import hashlib
 import pytest
 from sqlalchemy import delete, insert, select, update
 
+from ledger.audit.report import SignerWindow
+from ledger.audit.run import Auditor
 from ledger.chain.port import CheckpointEvent
 from ledger.core import merkle
 from ledger.core.encoding import hex0x
 from ledger.errors import Forbidden
 from ledger.services.append import Appender, AppendSettings
-from ledger.services.auditor import Auditor, SignerWindow
 from ledger.services.lawful_erasure import erase
 from ledger.services.proofs import make_checkpoint
 from ledger.storage.schema import agency_signers, anchors, case_heads, checkpoints, events, payloads, tree_nodes

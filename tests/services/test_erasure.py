@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from ledger.audit.run import Auditor
 from ledger.core.checkpoint import default_origin
 from ledger.core.verify import verify_bundle
 from ledger.errors import Forbidden, InvalidField, NotFound
 from ledger.services.append import Appender
-from ledger.services.auditor import Auditor
 from ledger.services.lawful_erasure import erase
 from ledger.services.proofs import case_bundle, make_checkpoint
 from ledger.storage.schema import erasures

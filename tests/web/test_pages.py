@@ -329,7 +329,7 @@ def test_audit_dashboard(tab: Tab, site: Site) -> None:
 def test_audit_dashboard_shows_what_the_audit_checked(tab: Tab, site: Site) -> None:
     """Issue 20.10: a `--no-chain` audit said "Tidak ada selisih." with no date, size or sign that the chain
     was skipped. The dashboard now shows the report's scope, in both languages."""
-    from ledger.services.auditor import Auditor
+    from ledger.audit.run import Auditor
 
     report = Auditor(site.ledger.store, site.ledger.settings.domain, lambda: 1_765_000_000_000, workers=1).run()
     path = Path(site.ledger.settings.data_dir) / "audit-latest.json"

@@ -1,4 +1,5 @@
-"""The chain's side of an audit: anchored checkpoints (their logs), anchored roots and the registry's history.
+"""The audit's trust inputs, the chain's side: anchored checkpoints (their logs), anchored roots and the
+registry's history, and :class:`ChainEvidence`, how the checks hold them.
 
 An auditor needs no key: only reads. :class:`ChainReader` is what the audit reads, so any adapter that can
 answer it will do (the JSON-RPC adapter built without a key, the embedded chain's store opened read-only, or
@@ -7,11 +8,12 @@ a server's read-only window onto its chain).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
+from ledger.audit.report import SignerWindow
 from ledger.chain.port import CheckpointEvent, RegistryEvent
-from ledger.services.auditor import SignerWindow
 
 #: How far registry times (block timestamps) and receivedAt (the ledger's clock) may disagree; the
 #: service also learns of a registry change only when its mirror syncs. The audit allows as much.
@@ -77,3 +79,46 @@ def chain_trust_inputs(chain: ChainReader, from_block: int = 0) -> dict[str, Any
         "contract": chain.contract_address,
         "chain_head": head,
     }
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """What the chain itself says about one anchored size: its ``CheckpointAnchored`` log (where known)."""
+
+    tree_size: int
+    root_hash: bytes
+    tx_hash: bytes | None = None  # None: the caller gave roots only (no log), so tx and block are not compared
+    block_number: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainEvidence:
+    """The chain's side of an audit, read without any key."""
+
+    anchors: Mapping[int, ChainAnchor]
+    root_at: Callable[[int], bytes | None] | None = None
+    chain_id: int | None = None
+    contract: bytes | None = None
+    head_block: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        anchors: Iterable[Any] | Mapping[int, bytes] | None,
+        root_at: Callable[[int], bytes | None] | None,
+        chain_id: int | None = None,
+        contract: bytes | None = None,
+        head_block: int | None = None,
+    ) -> ChainEvidence | None:
+        """From CheckpointEvent-like logs (tree_size, root_hash, tx_hash, block_number) or a size -> root map."""
+        if anchors is None and root_at is None:
+            return None
+        found: dict[int, ChainAnchor] = {}
+        if isinstance(anchors, Mapping):
+            found = {int(s): ChainAnchor(int(s), bytes(r)) for s, r in anchors.items()}
+        elif anchors is not None:
+            for e in cast(
+                Iterable[Any], anchors
+            ):  # oldest first: a later log of the same size (the contract refuses one) wins
+                found[e.tree_size] = ChainAnchor(e.tree_size, bytes(e.root_hash), bytes(e.tx_hash), e.block_number)
+        return cls(found, root_at, chain_id, contract, head_block)
