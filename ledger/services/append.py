@@ -207,7 +207,7 @@ class Appender:
         existing = tx.events_by_key(list({s.key for s in submissions}))
         # only a resubmission's receipt can say "anchored" (a new leaf is past any checkpoint): one
         # statement less in the common append
-        anchored = tx.anchored_size() if existing else 0
+        anchored = tx.anchored_size(self.domain.chain_id, self.domain.verifying_contract) if existing else 0
         signers = tx.active_signers({s.signed.event.agency for s in submissions})
         stored_heads = tx.case_heads(s.signed.event.case_commitment for s in submissions)
         heads = dict(stored_heads)

@@ -15,18 +15,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, and_, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from ledger.core.events import ServiceEvent
 from ledger.core.merkle import NodeId
 from ledger.errors import Conflict, NotFound, StorageUnavailable
+from ledger.storage.anchors import ANCHORED_SQL, AnchorRepository
+from ledger.storage.complaints import ComplaintRepository
+from ledger.storage.erasures import ErasureRepository
+from ledger.storage.registry import RegistryMirror
 from ledger.storage.schema import (
     agencies,
     agency_signers,
     case_heads,
     checkpoints,
-    erasures,
     events,
     payloads,
     tree_nodes,
@@ -354,13 +357,14 @@ class Reader:
             size, chain_id, bytes(contract), None if tx_hash is None else bytes(tx_hash), block_number, status
         )
 
-    def latest_anchored(self) -> tuple[tuple[int, bytes, str], AnchorRecord] | None:
-        """The newest checkpoint anchored on chain (mined or confirmed) with its anchor, in one query:
-        what every citizen read starts from."""
+    def latest_anchored(self, chain_id: int, contract: bytes) -> tuple[tuple[int, bytes, str], AnchorRecord] | None:
+        """The newest checkpoint anchored on the ledger contract (ledger.storage.anchors) with its
+        anchor, in one query: what every citizen read starts from."""
         rows = self._all(
             "SELECT c.tree_size, c.root_hash, c.origin, a.chain_id, a.contract, a.tx_hash, a.block_number, a.status "
-            "FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size "
-            "WHERE a.status IN ('mined', 'confirmed') ORDER BY c.tree_size DESC LIMIT 1"
+            f"FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size WHERE {ANCHORED_SQL} "
+            "ORDER BY c.tree_size DESC LIMIT 1",
+            (chain_id, contract),
         )
         if not rows:
             return None
@@ -370,11 +374,12 @@ class Reader:
         )
         return (size, bytes(root), origin), record
 
-    def latest_anchored_checkpoint(self) -> tuple[int, bytes, str] | None:
-        """The newest checkpoint whose anchor is mined or confirmed on chain."""
+    def latest_anchored_checkpoint(self, chain_id: int, contract: bytes) -> tuple[int, bytes, str] | None:
+        """The newest checkpoint anchored on the ledger contract (ledger.storage.anchors)."""
         rows = self._all(
             "SELECT c.tree_size, c.root_hash, c.origin FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size "
-            "WHERE a.status IN ('mined', 'confirmed') ORDER BY c.tree_size DESC LIMIT 1"
+            f"WHERE {ANCHORED_SQL} ORDER BY c.tree_size DESC LIMIT 1",
+            (chain_id, contract),
         )
         return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
 
@@ -462,12 +467,42 @@ class Reader:
         )
         return [tuple(r) for r in volumes], [tuple(r) for r in done], resolved
 
-    def anchored_size(self) -> int:
-        """The largest tree size whose anchor is mined or confirmed (0 if none)."""
+    def anchored_size(self, chain_id: int, contract: bytes) -> int:
+        """The largest tree size anchored on the ledger contract (ledger.storage.anchors; 0 if none)."""
         rows = self._all(
-            "SELECT tree_size FROM anchors WHERE status IN ('mined', 'confirmed') ORDER BY tree_size DESC LIMIT 1"
+            f"SELECT a.tree_size FROM anchors a WHERE {ANCHORED_SQL} ORDER BY a.tree_size DESC LIMIT 1",
+            (chain_id, contract),
         )
         return rows[0][0] if rows else 0
+
+    def received_at(self, leaf_index: int) -> int | None:
+        """When the leaf at ``leaf_index`` was received (unix ms), or None past the end of the log."""
+        rows = self._all("SELECT received_at FROM events WHERE leaf_index = ?", (leaf_index,))
+        return rows[0][0] if rows else None
+
+    def events_per_day(self) -> dict[int, int]:
+        """Events received per UTC day: day number (unix ms // 86,400,000) -> count, oldest first."""
+        day = (events.c.received_at // 86_400_000).label("day")
+        rows = self.conn.execute(select(day, func.count()).group_by(day).order_by(day))
+        return {int(d): int(n) for d, n in rows}
+
+    # --- the other aggregates' repositories, on this transaction's connection ---------------
+
+    def anchors(self, chain_id: int, contract: bytes) -> AnchorRepository:
+        """The anchors of the ledger contract ``contract`` on chain ``chain_id``."""
+        return AnchorRepository(self.conn, chain_id, contract)
+
+    @property
+    def registry_mirror(self) -> RegistryMirror:
+        return RegistryMirror(self.conn)
+
+    @property
+    def complaints(self) -> ComplaintRepository:
+        return ComplaintRepository(self.conn)
+
+    @property
+    def erasures(self) -> ErasureRepository:
+        return ErasureRepository(self.conn)
 
 
 class WriteTx(Reader):
@@ -570,12 +605,7 @@ class WriteTx(Reader):
         )
 
     def erase_payload(self, leaf_index: int, erasure_leaf_index: int, legal_basis: str) -> None:
-        self.conn.execute(delete(payloads).where(payloads.c.leaf_index == leaf_index))
-        self.conn.execute(
-            insert(erasures).values(
-                leaf_index=leaf_index, erasure_leaf_index=erasure_leaf_index, legal_basis=legal_basis
-            )
-        )
+        self.erasures.erase_payload(leaf_index, erasure_leaf_index, legal_basis)
 
 
 class ReadTx(Reader):

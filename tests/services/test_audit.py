@@ -235,7 +235,7 @@ def _self_contained(page: str) -> None:
 def test_html_report_of_a_clean_ledger(ledger):
     report = ledger.audit()
     with ledger.store.read() as reader:
-        per_day = events_per_day(reader.conn)
+        per_day = events_per_day(reader)
     assert sum(per_day.values()) == report.tree_size and all(re.fullmatch(r"\d{4}-\d\d-\d\d", d) for d in per_day)
     page = render_audit_html(report, per_day)
     _self_contained(page)

@@ -55,7 +55,7 @@ def test_new_store_is_empty(store):
     with store.read() as tx:
         assert tx.tree_size() == 0
         assert tx.latest_checkpoint() is None
-        assert tx.anchored_size() == 0
+        assert tx.anchored_size(1, bytes(20)) == 0
 
 
 @pytest.mark.parametrize("batches", [[1], [5, 1, 1, 9], [64, 63, 2], [300]])
