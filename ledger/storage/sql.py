@@ -115,8 +115,31 @@ _PG_CASE_HEADS = (
 )
 
 
+def event_row(
+    leaf_index: int, event: ServiceEvent, signature: bytes, signer: bytes, received_at: int, leaf_hash: bytes
+) -> dict[str, Any]:
+    """The events row of an accepted event (for :meth:`WriteTx.insert_events`): the one mapping from
+    the event's fields to the table's columns; `_event_from_tuple` is its inverse."""
+    return {
+        "leaf_index": leaf_index,
+        "agency": event.agency,
+        "event_id": event.event_id,
+        "case_commitment": event.case_commitment,
+        "case_seq": event.case_seq,
+        "prev_event_hash": event.prev_event_hash,
+        "event_type": event.event_type,
+        "summary": event.summary,
+        "occurred_at": event.occurred_at,
+        "payload_digest": event.payload_digest,
+        "signature": signature,
+        "signer": signer,
+        "received_at": received_at,
+        "leaf_hash": leaf_hash,
+    }
+
+
 def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
-    """A row of `_EVENT_SELECT` (EVENT_COLUMNS order) as a StoredEvent."""
+    """A row of `_EVENT_SELECT` (EVENT_COLUMNS order) as a StoredEvent (the inverse of `event_row`)."""
     (leaf_index, agency, event_id, commitment, case_seq, prev, event_type, summary, occurred_at, digest, signature,
      signer, received_at, leaf_hash) = row  # fmt: skip
     return StoredEvent(
@@ -534,6 +557,7 @@ class WriteTx(Reader):
         self._run(head + f"SELECT * FROM unnest({casts}){suffix}", arrays)
 
     def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows made by `event_row` (tests that tamper on purpose may pass rows of their own)."""
         self._bulk_insert(events, EVENT_COLUMNS, (tuple(r[c] for c in EVENT_COLUMNS) for r in rows))
 
     def insert_payloads(self, rows: Sequence[Mapping[str, Any]]) -> None:
