@@ -56,7 +56,8 @@ class Queries:
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._cursor() as cursor:
             cursor.execute(self._sql(sql), params)
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self._cursor() as cursor:

@@ -137,7 +137,8 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries):
 
     def tree_size(self) -> int:
         ((size,),) = self._all("SELECT tree_size FROM tree_state WHERE id = 1")
-        return size
+        tree_size: int = size
+        return tree_size
 
     def get_nodes(self, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """Perfect-subtree hashes; level 0 are leaf hashes. Raises NotFound for a missing node.
@@ -174,7 +175,7 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries):
         by_level: dict[int, list[int]] = {}
         for node in wanted:
             by_level.setdefault(node.level, []).append(node.index)
-        branches: list[tuple[str, tuple[int, ...]]] = []
+        branches: list[tuple[str, Sequence[int]]] = []
         for level, indexes in sorted(by_level.items()):
             for chunk in _chunks(sorted(indexes)):
                 marks = ", ".join("?" * len(chunk))
@@ -390,8 +391,9 @@ class SqlStore:
         if self.dialect != "sqlite":
             return
         raw = self.engine.raw_connection()
+        driver: Any = raw.driver_connection
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             raw.close()
 
