@@ -158,3 +158,61 @@ def test_erasure_targets_and_the_shredding(store):
     with store.read() as reader:
         assert reader.payload(1) is None
         assert reader.erasures.targets([1])[1].has_payload is False
+
+
+def test_checkpoints_newest_first_each_with_its_anchor(store):
+    _checkpoints(store, 2, 4, 6)
+    with store.write() as tx:
+        tx.anchors(CHAIN, CONTRACT).record_found(4, b"\x04" * 32, block_number=11, now_ms=1)
+        tx.anchors(CHAIN, CONTRACT).record_pending(6, b"\x06" * 32, nonce=3, now_ms=2)
+    root = lambda size: size.to_bytes(32, "big")  # noqa: E731
+    with store.read() as reader:
+        assert reader.checkpoints_page(10) == [(s, root(s), "saksi/test", s) for s in (6, 4, 2)]
+        assert reader.checkpoints_page(1, before=6) == [(4, root(4), "saksi/test", 4)]
+        assert reader.checkpoint(4) == (4, root(4), "saksi/test") and reader.checkpoint(5) is None
+        assert reader.latest_checkpoint() == (6, root(6), "saksi/test")
+        four = reader.anchor_for(4)
+        assert (four.chain_id, four.contract, four.tx_hash, four.block_number, four.status) == (
+            CHAIN, CONTRACT, b"\x04" * 32, 11, anchors.MINED
+        )  # fmt: skip
+        six = reader.anchor_for(6)
+        assert (six.tx_hash, six.block_number, six.status) == (b"\x06" * 32, None, anchors.PENDING)
+        assert reader.anchor_for(2) is None
+
+
+def test_agencies_and_their_signer_windows(store):
+    with store.write() as tx:
+        tx.register_agency("dukcapil.jaksel", "Dukcapil Jakarta Selatan", b"\x01" * 20, at=1000)
+        tx.register_agency("bpn.depok", "bpn.depok", b"\x02" * 20, at=1500, block_number=4)
+        tx.set_agency_name("bpn.depok", "BPN Kota Depok")
+        tx.rotate_agency_signer("dukcapil.jaksel", b"\x03" * 20, at=2000)
+        tx.revoke_agency("bpn.depok", at=3000)
+    with store.read() as reader:
+        assert reader.agencies() == [
+            {"code": "bpn.depok", "name": "BPN Kota Depok", "status": "revoked", "signer": None, "since": None},
+            {
+                "code": "dukcapil.jaksel",
+                "name": "Dukcapil Jakarta Selatan",
+                "status": "active",
+                "signer": b"\x03" * 20,
+                "since": 2000,
+            },
+        ]
+        assert [(w.agency, w.signer, w.valid_from, w.valid_until, w.status) for w in reader.signer_windows()] == [
+            ("bpn.depok", b"\x02" * 20, 1500, 3000, "revoked"),
+            ("dukcapil.jaksel", b"\x01" * 20, 1000, 2000, "active"),
+            ("dukcapil.jaksel", b"\x03" * 20, 2000, None, "active"),
+        ]
+        revoked = reader.active_signers(["bpn.depok", "nobody"])
+        assert list(revoked) == ["bpn.depok"] and (revoked["bpn.depok"].status, revoked["bpn.depok"].signer) == (
+            "revoked", b""
+        )  # fmt: skip
+
+
+def test_a_payload_is_its_salt_and_bytes(store):
+    _append_leaves(store, [bytes(32)] * 2)
+    with store.write() as tx:
+        tx.insert_payloads([{"leaf_index": 1, "salt": b"\x05" * 16, "payload": b'{"a":1}'}])
+    with store.read() as reader:
+        assert reader.payload(1) == (b"\x05" * 16, b'{"a":1}')
+        assert reader.payload(0) is None
