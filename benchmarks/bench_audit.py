@@ -34,9 +34,9 @@ from sqlalchemy import insert  # noqa: E402
 from ledger.core import merkle  # noqa: E402
 from ledger.core.commitment import canonical_json  # noqa: E402
 from ledger.core.encoding import ZERO32, keccak256  # noqa: E402
-from ledger.core.events import SERVICE_EVENT_TYPEHASH  # noqa: E402
+from ledger.core.events import SERVICE_EVENT_TYPEHASH, ServiceEvent  # noqa: E402
 from ledger.storage.schema import anchors  # noqa: E402
-from ledger.storage.sql import EVENT_COLUMNS, CaseHead  # noqa: E402
+from ledger.storage.sql import CaseHead, event_row  # noqa: E402
 from tests.factories import TEST_DOMAIN, AgencyKey, FakeClock  # noqa: E402
 
 OFFICES = tuple(
@@ -127,12 +127,18 @@ def generate(start: int, end: int) -> tuple[list[tuple], list[tuple], dict[bytes
         leaf = sha256(b"\x00\x01" + digest + signature + received.to_bytes(8, "big")).digest()
         event_type, summary = STEPS[step]
         commitment = _commitment(case)
-        rows.append(
-            (
-                number, office.code, f"ev-{number}", commitment, step + 1, prev, event_type, summary,
-                BASE_S + number, digest_p, signature, address, received, leaf,
-            )
-        )  # fmt: skip
+        event = ServiceEvent(
+            event_id=f"ev-{number}",
+            agency=office.code,
+            case_commitment=commitment,
+            case_seq=step + 1,
+            prev_event_hash=prev,
+            event_type=event_type,
+            summary=summary,
+            occurred_at=BASE_S + number,
+            payload_digest=digest_p,
+        )
+        rows.append(event_row(number, event, signature, address, received, leaf))
         if digest_p != ZERO32:
             payload_rows.append((number, *_payload(case)))
         heads[commitment] = (step + 1, struct, number)
@@ -168,12 +174,12 @@ class BenchLedger:
         with ProcessPoolExecutor(self.workers) as pool:
             for rows, payload_rows, heads in pool.map(generate, *zip(*chunks, strict=True)):
                 with self.store.write() as tx:
-                    tx.insert_events([dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows])
+                    tx.insert_events(rows)
                     tx.insert_payloads([{"leaf_index": i, "salt": s, "payload": p} for i, s, p in payload_rows])
                     tx.upsert_case_heads(CaseHead(c, seq, h, i) for c, (seq, h, i) in heads.items())
                     nodes = []
                     for row in rows:
-                        nodes += self.compact.append(row[-1])
+                        nodes += self.compact.append(row["leaf_hash"])
                         if self.compact.size in marks:
                             self._checkpoint(tx)
                     tx.insert_nodes(nodes)

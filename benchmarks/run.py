@@ -99,28 +99,24 @@ def _postgres_store():
 def _verified_rows(start: int, count: int):
     """Event rows as the append path writes them, with real leaf hashes."""
     from ledger.core import merkle
+    from ledger.core.events import ServiceEvent
+    from ledger.storage.sql import event_row
 
     rows = []
     for i in range(start, start + count):
         leaf = b"\x01" + i.to_bytes(32, "big") + bytes(65) + (1_764_000_000_000 + i).to_bytes(8, "big")
-        rows.append(
-            {
-                "leaf_index": i,
-                "agency": "dukcapil.jaksel",
-                "event_id": f"ev-{i}",
-                "case_commitment": (i + 1).to_bytes(32, "big"),
-                "case_seq": 1,
-                "prev_event_hash": bytes(32),
-                "event_type": "application.submitted",
-                "summary": "Permohonan KTP-el diterima di kantor kecamatan",
-                "occurred_at": 1_764_000_000,
-                "payload_digest": bytes(32),
-                "signature": bytes(65),
-                "signer": bytes(20),
-                "received_at": 1_764_000_000_000 + i,
-                "leaf_hash": merkle.leaf_hash(leaf),
-            }
+        event = ServiceEvent(
+            event_id=f"ev-{i}",
+            agency="dukcapil.jaksel",
+            case_commitment=(i + 1).to_bytes(32, "big"),
+            case_seq=1,
+            prev_event_hash=bytes(32),
+            event_type="application.submitted",
+            summary="Permohonan KTP-el diterima di kantor kecamatan",
+            occurred_at=1_764_000_000,
+            payload_digest=bytes(32),
         )
+        rows.append(event_row(i, event, bytes(65), bytes(20), 1_764_000_000_000 + i, merkle.leaf_hash(leaf)))
     return rows
 
 

@@ -627,7 +627,7 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
     from ledger.core.merkle import CompactRange
     from ledger.core.signatures import address_of_key
     from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
-    from ledger.storage.sql import CaseHead, SqlStore
+    from ledger.storage.sql import CaseHead, SqlStore, event_row
 
     started = time.perf_counter()
     engine = create_database_engine(DatabaseSettings(settings.database_url, sqlite_synchronous="NORMAL"))
@@ -671,24 +671,7 @@ def build_cases_database(settings, agency_key: bytes, cases: int, sample: int = 
                     leaf_hash = merkle.leaf_hash(leaf_bytes(event.digest(domain), signature, received_at))
                     nodes += compact.append(leaf_hash)
                     heads[i] = event.hash_struct()
-                    rows.append(
-                        {
-                            "leaf_index": leaf_index,
-                            "agency": AGENCY,
-                            "event_id": event.event_id,
-                            "case_commitment": commitment,
-                            "case_seq": step + 1,
-                            "prev_event_hash": event.prev_event_hash,
-                            "event_type": event_type,
-                            "summary": summary,
-                            "occurred_at": event.occurred_at,
-                            "payload_digest": ZERO32,
-                            "signature": signature,
-                            "signer": signer,
-                            "received_at": received_at,
-                            "leaf_hash": leaf_hash,
-                        }
-                    )
+                    rows.append(event_row(leaf_index, event, signature, signer, received_at, leaf_hash))
                     if step == len(STEPS) - 1:
                         new_heads.append(CaseHead(commitment, step + 1, heads[i], leaf_index))
             tx.insert_events(rows)

@@ -101,7 +101,7 @@ def _run(
         if report.clean and report.cursor is not None:
             cursor_path.write_text(json.dumps(report.cursor.to_json()) + "\n")
         with store.read() as reader:
-            per_day = events_per_day(reader.conn)
+            per_day = events_per_day(reader)
     finally:
         close = getattr(chain, "close", None)  # the embedded store reader has a file to close
         if close is not None:

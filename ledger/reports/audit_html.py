@@ -12,10 +12,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
 from ledger.audit.report import KINDS, AuditReport
-from ledger.storage.schema import events
+from ledger.storage.sql import Reader
 
 DAY_MS = 86_400_000
 MAX_ROWS = 1000  # discrepancies listed in the table; the counts and the JSON report carry all of them
@@ -102,11 +100,11 @@ th{background:#eef0f4}td.mono{font-family:ui-monospace,Menlo,Consolas,monospace;
 """
 
 
-def events_per_day(conn: Connection) -> dict[str, int]:
+def events_per_day(reader: Reader) -> dict[str, int]:
     """Events received per UTC day ("YYYY-MM-DD" -> count), for the report's second chart."""
-    day = (events.c.received_at // DAY_MS).label("day")
-    rows = conn.execute(select(day, func.count()).group_by(day).order_by(day))
-    return {dt.datetime.fromtimestamp(int(d) * 86_400, dt.UTC).date().isoformat(): int(n) for d, n in rows}
+    return {
+        dt.datetime.fromtimestamp(d * 86_400, dt.UTC).date().isoformat(): n for d, n in reader.events_per_day().items()
+    }
 
 
 def render_audit_html(

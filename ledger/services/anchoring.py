@@ -210,7 +210,7 @@ class AnchorWorker:
     def _tick(self, now: int, tick: _Tick) -> AnchorTickResult:
         chain_size, _ = self.chain.latest_checkpoint()
         with self.store.read() as reader:
-            in_flight = rows.with_status(reader.conn, *self._scope, (rows.PENDING, rows.MINED))
+            in_flight = reader.anchors(*self._scope).with_status((rows.PENDING, rows.MINED))
         action: Action = "idle"
         sent: SignedTx | None = None
         for row in in_flight:
@@ -219,7 +219,7 @@ class AnchorWorker:
                 action, sent = outcome
         self._check_confirmed(chain_size, now, tick)
         with self.store.read() as reader:
-            waiting = rows.with_status(reader.conn, *self._scope, (rows.PENDING,))
+            waiting = reader.anchors(*self._scope).with_status((rows.PENDING,))
         if waiting:
             if action == "idle":
                 action = "waiting"
@@ -235,19 +235,19 @@ class AnchorWorker:
     def _due(self, now: int) -> bool:
         with self.store.read() as reader:
             tree_size = reader.tree_size()
-            anchored = rows.latest(reader.conn, *self._scope)
+            anchored = reader.anchors(*self._scope).latest()
             anchored_size = anchored.tree_size if anchored else 0
             if tree_size <= anchored_size:
                 return False
             if tree_size - anchored_size >= self.settings.every_leaves:
                 return True
             # An anchor that was dropped is re-anchored at once, whatever the trigger says.
-            dropped = rows.latest(reader.conn, *self._scope, (rows.DROPPED,))
+            dropped = reader.anchors(*self._scope).latest((rows.DROPPED,))
             if dropped is not None and dropped.tree_size > anchored_size:
                 return True
-            since = rows.last_created_at(reader.conn, *self._scope)
+            since = reader.anchors(*self._scope).last_created_at()
             if since is None:
-                since = rows.received_at(reader.conn, 0) or now
+                since = reader.received_at(0) or now
         return now - since >= self.settings.every_seconds * 1000
 
     # --- anchoring a new checkpoint ---
@@ -287,7 +287,7 @@ class AnchorWorker:
         if found is None:
             raise RetryLater(f"tree size {size} is anchored but its CheckpointAnchored event is not visible yet")
         with self.store.write() as tx:
-            rows.record_found(tx.conn, size, *self._scope, found.tx_hash, found.block_number, now)
+            tx.anchors(*self._scope).record_found(size, found.tx_hash, found.block_number, now)
         tick.note(
             "tree size %d is already anchored (tx %s, block %d): recorded",
             size,
@@ -319,7 +319,7 @@ class AnchorWorker:
     def _record_and_send(self, signed: SignedTx, size: int, now: int, tick: _Tick, message: str) -> None:
         # The record comes first: if the process dies after it, the next run finds the hash and reconciles.
         with self.store.write() as tx:
-            rows.record_pending(tx.conn, size, *self._scope, signed.tx_hash, signed.nonce, now)
+            tx.anchors(*self._scope).record_pending(size, signed.tx_hash, signed.nonce, now)
         tick.note(message, size, hex0x(signed.tx_hash), signed.nonce)
         try:
             self.chain.send_raw(signed.raw)
@@ -337,7 +337,7 @@ class AnchorWorker:
         if status.state == "pending":
             if row.status == rows.MINED:
                 with self.store.write() as tx:
-                    rows.set_status(tx.conn, row.tree_size, rows.PENDING, now, clear_block=True)
+                    tx.anchors(*self._scope).set_status(row.tree_size, rows.PENDING, now, clear_block=True)
                 tick.note("tree size %d: its block left the chain, the transaction is pooled again", row.tree_size)
                 return None
             if now - row.updated_at >= self.settings.resend_after_s * 1000:
@@ -365,7 +365,7 @@ class AnchorWorker:
             return
         if row.status == rows.PENDING or row.block_number != status.block_number:
             with self.store.write() as tx:
-                rows.set_status(tx.conn, row.tree_size, rows.MINED, now, block_number=status.block_number)
+                tx.anchors(*self._scope).set_status(row.tree_size, rows.MINED, now, block_number=status.block_number)
             tick.gas_used[row.tree_size] = status.gas_used or 0
             tick.note(
                 "tree size %d mined in block %d (gas used %d)", row.tree_size, status.block_number, status.gas_used or 0
@@ -373,7 +373,9 @@ class AnchorWorker:
         deep = self.chain.capabilities.instant_finality or status.confirmations >= self.settings.confirmations
         if deep and self.chain.root_at(row.tree_size) == row.root_hash:
             with self.store.write() as tx:
-                rows.set_status(tx.conn, row.tree_size, rows.CONFIRMED, now, block_number=status.block_number)
+                tx.anchors(*self._scope).set_status(
+                    row.tree_size, rows.CONFIRMED, now, block_number=status.block_number
+                )
             tick.note("tree size %d confirmed (%d confirmations)", row.tree_size, status.confirmations)
 
     def _replace(self, row: AnchorRow, status: TxStatus, now: int, tick: _Tick) -> SignedTx:
@@ -387,13 +389,13 @@ class AnchorWorker:
 
     def _drop(self, row: AnchorRow, now: int, tick: _Tick, why: str) -> None:
         with self.store.write() as tx:
-            rows.set_status(tx.conn, row.tree_size, rows.DROPPED, now, clear_block=True)
+            tx.anchors(*self._scope).set_status(row.tree_size, rows.DROPPED, now, clear_block=True)
         tick.note("tree size %d dropped: %s", row.tree_size, why, level=logging.WARNING)
 
     def _check_confirmed(self, chain_size: int, now: int, tick: _Tick) -> None:
         """Confirmed anchors above the chain's latest size have vanished (deep reorg, node reset)."""
         with self.store.read() as reader:
-            confirmed = rows.with_status(reader.conn, *self._scope, (rows.CONFIRMED,))
+            confirmed = reader.anchors(*self._scope).with_status((rows.CONFIRMED,))
         for row in confirmed:
             if row.tree_size > chain_size:
                 self._drop(row, now, tick, f"the chain's latest checkpoint is {chain_size}")
@@ -408,12 +410,12 @@ class AnchorWorker:
         now = self.clock_ms()
         with self.store.read() as reader:
             tree_size = reader.tree_size()
-            anchored = rows.latest(reader.conn, *self._scope)
-            confirmed = rows.latest(reader.conn, *self._scope, (rows.CONFIRMED,))
-            pending = rows.latest(reader.conn, *self._scope, (rows.PENDING,))
-            last = rows.last_created_at(reader.conn, *self._scope)
+            anchored = reader.anchors(*self._scope).latest()
+            confirmed = reader.anchors(*self._scope).latest((rows.CONFIRMED,))
+            pending = reader.anchors(*self._scope).latest((rows.PENDING,))
+            last = reader.anchors(*self._scope).last_created_at()
             anchored_size = anchored.tree_size if anchored else 0
-            oldest = rows.received_at(reader.conn, anchored_size) if tree_size > anchored_size else None
+            oldest = reader.received_at(anchored_size) if tree_size > anchored_size else None
         return AnchorStatus(
             tree_size=tree_size,
             anchored_size=anchored_size,

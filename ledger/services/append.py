@@ -27,7 +27,7 @@ from ledger.errors import (
     StaleCaseHead,
     TooLarge,
 )
-from ledger.storage.sql import AgencySigner, CaseHead, SqlStore, StoredEvent, WriteTx
+from ledger.storage.sql import AgencySigner, CaseHead, SqlStore, StoredEvent, WriteTx, event_row
 
 SUBMISSION_FIELDS = {"event", "signature", "payload", "payloadSalt", "version"}
 
@@ -207,7 +207,7 @@ class Appender:
         existing = tx.events_by_key(list({s.key for s in submissions}))
         # only a resubmission's receipt can say "anchored" (a new leaf is past any checkpoint): one
         # statement less in the common append
-        anchored = tx.anchored_size() if existing else 0
+        anchored = tx.anchored_size(self.domain.chain_id, self.domain.verifying_contract) if existing else 0
         signers = tx.active_signers({s.signed.event.agency for s in submissions})
         stored_heads = tx.case_heads(s.signed.event.case_commitment for s in submissions)
         heads = dict(stored_heads)
@@ -269,24 +269,7 @@ class Appender:
             new_nodes += compact.append(leaf_hash)
             new_head = CaseHead(event.case_commitment, event.case_seq, signed.struct_hash, leaf_index)
             heads[event.case_commitment] = new_head
-            event_rows.append(
-                {
-                    "leaf_index": leaf_index,
-                    "agency": event.agency,
-                    "event_id": event.event_id,
-                    "case_commitment": event.case_commitment,
-                    "case_seq": event.case_seq,
-                    "prev_event_hash": event.prev_event_hash,
-                    "event_type": event.event_type,
-                    "summary": event.summary,
-                    "occurred_at": event.occurred_at,
-                    "payload_digest": event.payload_digest,
-                    "signature": signed.signature,
-                    "signer": signed.signer,
-                    "received_at": received_at,
-                    "leaf_hash": leaf_hash,
-                }
-            )
+            event_rows.append(event_row(leaf_index, event, signed.signature, signed.signer, received_at, leaf_hash))
             if submission.payload_json is not None:
                 payload_rows.append(
                     {"leaf_index": leaf_index, "salt": submission.salt, "payload": submission.payload_json}

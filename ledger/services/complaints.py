@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
 
 from ledger.core.commitment import (
     CASE_KEY_SIZE,
@@ -41,7 +40,7 @@ from ledger.services.signed_requests import (
     request_message,
     sign_agency_request,
 )
-from ledger.storage.schema import complaints, events, payloads
+from ledger.storage.complaints import ComplaintRecord
 from ledger.storage.sql import SqlStore
 
 CATEGORIES = ("general", "delay", "fee", "conduct", "data", "other")
@@ -132,8 +131,8 @@ class ComplaintsDesk:
         def record(tx, receipts) -> None:
             (receipt,) = receipts
             if isinstance(receipt, Receipt) and receipt.created:
-                tx.conn.execute(
-                    insert(complaints).values(
+                tx.complaints.record(
+                    ComplaintRecord(
                         case_commitment=commitment,
                         concerns_case=concerned,
                         concerns_agency=concerned_agency,
@@ -176,24 +175,18 @@ def check_inbox_request(store: SqlStore, agency: str, timestamp: int, signature_
 def inbox(store: SqlStore, agency: str, limit: int = 100, after: int = 0) -> list[dict[str, Any]]:
     """Complaints about an agency's cases, oldest first, with their message and the complaint case's head."""
     with store.read() as reader:
-        rows = reader.conn.execute(
-            select(complaints, payloads.c.payload)
-            .join(events, events.c.leaf_index == complaints.c.filed_leaf_index)
-            .outerjoin(payloads, payloads.c.leaf_index == complaints.c.filed_leaf_index)
-            .where(complaints.c.concerns_agency == agency, complaints.c.filed_leaf_index >= after)
-            .order_by(complaints.c.filed_leaf_index)
-            .limit(limit)
-        ).all()
-        heads = reader.case_heads(bytes(r.case_commitment) for r in rows)
+        filed = reader.complaints.about(agency, after, limit)
+        heads = reader.case_heads(f.record.case_commitment for f in filed)
         out = []
-        for r in rows:
-            head = heads[bytes(r.case_commitment)]
-            history = reader.case_events(bytes(r.case_commitment))
-            payload = orjson.loads(r.payload) if r.payload is not None else None
+        for f in filed:
+            r = f.record
+            head = heads[r.case_commitment]
+            history = reader.case_events(r.case_commitment)
+            payload = orjson.loads(f.payload) if f.payload is not None else None
             out.append(
                 {
-                    "complaintCase": hex0x(bytes(r.case_commitment)),
-                    "concernsCase": hex0x(bytes(r.concerns_case)),
+                    "complaintCase": hex0x(r.case_commitment),
+                    "concernsCase": hex0x(r.concerns_case),
                     "category": r.category,
                     "message": None if payload is None else payload.get("message"),
                     "filedAt": r.filed_at,

@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 
 from ledger.errors import Forbidden, InvalidField, NotFound, SaksiError
 from ledger.services.append import Appender, Receipt, Submission
-from ledger.storage.schema import events, payloads
 from ledger.storage.sql import WriteTx
 
 
@@ -54,21 +52,16 @@ def erase(appender: Appender, item: Any) -> dict[str, Any]:
         (receipt,) = outcomes
         if not isinstance(receipt, Receipt) or not receipt.created:
             return
-        rows = tx.conn.execute(
-            select(events.c.leaf_index, events.c.case_commitment, events.c.agency, payloads.c.leaf_index.label("p"))
-            .outerjoin(payloads, payloads.c.leaf_index == events.c.leaf_index)
-            .where(events.c.leaf_index.in_(leaves))
-        ).all()
-        found = {r.leaf_index: r for r in rows}
+        found = tx.erasures.targets(leaves)
         for index in leaves:
             row = found.get(index)
             if row is None:
                 raise NotFound(f"no event at leaf {index}")
-            if bytes(row.case_commitment) != event.case_commitment:
+            if row.case_commitment != event.case_commitment:
                 raise Forbidden(f"leaf {index} belongs to another case")
             if row.agency != event.agency:
                 raise Forbidden(f"leaf {index} was recorded by {row.agency}; only it may erase its payload")
-            if row.p is None:
+            if not row.has_payload:
                 raise InvalidField("payload.erases", f"leaf {index} has no stored payload to erase")
         for index in leaves:
             tx.erase_payload(index, receipt.leaf_index, basis)

@@ -7,8 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from ledger.config import Settings
 from ledger.core.bundle import Anchor, ProofBundle
 from ledger.core.checkpoint import Checkpoint
@@ -19,7 +17,6 @@ from ledger.services import complaints, proofs, stats
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.services.signed_requests import check_agency_request
-from ledger.storage.schema import events
 from ledger.storage.sql import AnchorRecord, Reader, SqlStore, StoredEvent
 
 VERSION = "0.1.0"
@@ -50,6 +47,8 @@ class Ledger:
         self.clock_ms = clock_ms
         self.domain: Domain = settings.domain
         self.origin = settings.origin
+        # "anchored" means on this ledger contract (ledger.storage.anchors), as the anchoring worker counts it
+        self._scope = (self.domain.chain_id, self.domain.verifying_contract)
         limits = settings.limits
         self.appender = Appender(
             store,
@@ -99,7 +98,7 @@ class Ledger:
             found = reader.events_by_key([(agency, event_id)]).get((agency, event_id))
             if found is None:
                 raise NotFound(f"no event {agency}/{event_id}")
-            anchored = reader.anchored_size()
+            anchored = reader.anchored_size(*self._scope)
             head = reader.case_heads([found.event.case_commitment])[found.event.case_commitment]
         return {
             **self._event_json(found, anchored),
@@ -216,15 +215,13 @@ class Ledger:
         """Tree size, anchoring lag and the newest checkpoint: for health, metrics and stats."""
         with self.store.read() as reader:
             size = reader.tree_size()
-            latest = reader.latest_anchored_checkpoint()
+            latest = reader.latest_anchored_checkpoint(*self._scope)
             anchored = 0 if latest is None else latest[0]
             # the first leaf not yet anchored is the oldest waiting (a key lookup; the minimum of
             # received_at over the unanchored range was a scan of the whole log before any anchor)
             created = None
             if anchored < size:
-                created = reader.conn.execute(
-                    select(events.c.received_at).where(events.c.leaf_index == anchored)
-                ).scalar_one()
+                created = reader.received_at(anchored)
         now = self.clock_ms()
         lag_s = 0.0 if created is None else max(0.0, (now - created) / 1000)  # created: only while anchored < size
         return {
@@ -254,7 +251,7 @@ class Ledger:
 
     def _citizen_checkpoint(self, reader: Reader) -> CheckpointView | None:
         """Citizens verify against the newest checkpoint the chain has accepted."""
-        found = reader.latest_anchored()
+        found = reader.latest_anchored(*self._scope)
         if found is None:
             return None
         (size, root, origin), record = found

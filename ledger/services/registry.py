@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from ledger.chain.port import ChainReader, RegistryEvent
 from ledger.core.encoding import hex0x
-from ledger.storage import registry as queries
 from ledger.storage.sql import SqlStore, WriteTx
 
 log = logging.getLogger("ledger.registry")
@@ -53,7 +52,7 @@ class RegistryMirror:
     def _first_block(self) -> int:
         if self._next_block is None:
             with self.store.read() as reader:
-                mirrored = queries.last_mirrored_block(reader.conn)
+                mirrored = reader.registry_mirror.last_mirrored_block()
             # Inclusive: that block may hold more events than the one that left its mark.
             self._next_block = self.start_block if mirrored is None else max(self.start_block, mirrored)
         return self._next_block
@@ -93,7 +92,7 @@ def _apply(tx: WriteTx, event: RegistryEvent) -> str | None:
             tx.register_agency(code, code, signer, at, block)
         tx.revoke_agency(code, at)
         return f"{code} revoked ({where})"
-    if queries.has_mirrored(tx.conn, code, signer, block):
+    if tx.registry_mirror.has_mirrored(code, signer, block):
         return None
     if current is None:
         tx.register_agency(code, code, signer, at, block)

@@ -12,25 +12,29 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, insert, select, update
+from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.exc import OperationalError
 
 from ledger.core.events import ServiceEvent
 from ledger.core.merkle import NodeId
-from ledger.errors import Conflict, NotFound, StorageUnavailable
+from ledger.errors import NotFound, StorageUnavailable
+from ledger.storage.anchors import AnchorRepository
+from ledger.storage.checkpoints import AnchorRecord as AnchorRecord  # re-exported: the citizen reads' anchor
+from ledger.storage.checkpoints import CheckpointQueries, CheckpointWrites
+from ledger.storage.complaints import ComplaintRepository
+from ledger.storage.erasures import ErasureRepository
+from ledger.storage.queries import _MAX_PARAMS, _chunks
+from ledger.storage.registry import AgencyQueries, AgencyWrites, RegistryMirror
+from ledger.storage.registry import AgencySigner as AgencySigner  # re-exported: a signer's registration
 from ledger.storage.schema import (
-    agencies,
-    agency_signers,
     case_heads,
-    checkpoints,
-    erasures,
     events,
     payloads,
     tree_nodes,
 )
+from ledger.storage.stats import StatsQueries
 
 _log = logging.getLogger("ledger.storage")
 
@@ -44,15 +48,6 @@ _PG_ARRAY_TYPES = {
     "String": "text",
     "Text": "text",
 }
-
-# SQLite allows 32,766 bound parameters; keep IN lists, and statements, well below.
-_CHUNK = 900
-_MAX_PARAMS = 30_000
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,31 +70,6 @@ class CaseHead:
     leaf_index: int
 
 
-@dataclass(frozen=True, slots=True)
-class AnchorRecord:
-    tree_size: int
-    chain_id: int
-    contract: bytes
-    tx_hash: bytes | None
-    block_number: int | None
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class AgencySigner:
-    agency: str
-    signer: bytes
-    valid_from: int
-    valid_until: int | None
-    status: str
-
-
-@lru_cache(maxsize=256)
-def _format(sql: str) -> str:
-    """Hot-path SQL is written with `?` placeholders; psycopg wants `%s`."""
-    return sql.replace("?", "%s")
-
-
 _EVENT_SELECT = "SELECT " + ", ".join(EVENT_COLUMNS) + " FROM events"
 # PostgreSQL only (arrays sent in binary, %b): one index probe per key.
 _PG_EVENTS_BY_KEY = (
@@ -112,8 +82,31 @@ _PG_CASE_HEADS = (
 )
 
 
+def event_row(
+    leaf_index: int, event: ServiceEvent, signature: bytes, signer: bytes, received_at: int, leaf_hash: bytes
+) -> dict[str, Any]:
+    """The events row of an accepted event (for :meth:`WriteTx.insert_events`): the one mapping from
+    the event's fields to the table's columns; `_event_from_tuple` is its inverse."""
+    return {
+        "leaf_index": leaf_index,
+        "agency": event.agency,
+        "event_id": event.event_id,
+        "case_commitment": event.case_commitment,
+        "case_seq": event.case_seq,
+        "prev_event_hash": event.prev_event_hash,
+        "event_type": event.event_type,
+        "summary": event.summary,
+        "occurred_at": event.occurred_at,
+        "payload_digest": event.payload_digest,
+        "signature": signature,
+        "signer": signer,
+        "received_at": received_at,
+        "leaf_hash": leaf_hash,
+    }
+
+
 def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
-    """A row of `_EVENT_SELECT` (EVENT_COLUMNS order) as a StoredEvent."""
+    """A row of `_EVENT_SELECT` (EVENT_COLUMNS order) as a StoredEvent (the inverse of `event_row`)."""
     (leaf_index, agency, event_id, commitment, case_seq, prev, event_type, summary, occurred_at, digest, signature,
      signer, received_at, leaf_hash) = row  # fmt: skip
     return StoredEvent(
@@ -136,49 +129,16 @@ def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
     )
 
 
-class Reader:
-    """Queries shared by read and write transactions.
-
-    The queries on the hot paths (every append, every citizen read) are plain SQL on the
-    driver's own cursor, inside the same transaction: SQLAlchemy's statement building and
-    result processing cost ~0.1-0.3 ms per statement, several times the query itself.
+class Reader(CheckpointQueries, AgencyQueries, StatsQueries):
+    """Queries shared by read and write transactions: the log's here, the checkpoints', the
+    registry's and the statistics' in their own modules (ledger.storage.queries says why the
+    hot paths use the driver's cursor).
     """
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self._qmark = conn.dialect.paramstyle == "qmark"
-        self._raw: Any = None
-
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """A cursor of the driver itself, on this transaction's connection, closed after use."""
-        if self._raw is None:
-            self._raw = self.conn.connection.driver_connection
-        cursor = self._raw.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-
-    def _sql(self, sql: str) -> str:
-        return sql if self._qmark else _format(sql)
-
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._cursor() as cursor:
-            cursor.execute(self._sql(sql), params)
-            return cursor.fetchall()
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
-        with self._cursor() as cursor:
-            cursor.execute(self._sql(sql), params)
-
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self._cursor() as cursor:
-            cursor.executemany(self._sql(sql), rows)
 
     def tree_size(self) -> int:
         ((size,),) = self._all("SELECT tree_size FROM tree_state WHERE id = 1")
-        return size
+        tree_size: int = size
+        return tree_size
 
     def get_nodes(self, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """Perfect-subtree hashes; level 0 are leaf hashes. Raises NotFound for a missing node.
@@ -215,7 +175,7 @@ class Reader:
         by_level: dict[int, list[int]] = {}
         for node in wanted:
             by_level.setdefault(node.level, []).append(node.index)
-        branches: list[tuple[str, tuple[int, ...]]] = []
+        branches: list[tuple[str, Sequence[int]]] = []
         for level, indexes in sorted(by_level.items()):
             for chunk in _chunks(sorted(indexes)):
                 marks = ", ".join("?" * len(chunk))
@@ -302,175 +262,43 @@ class Reader:
         )
         return [bytes(h) for (h,) in rows]
 
-    def active_signers(self, codes: Iterable[str]) -> dict[str, AgencySigner]:
-        """Each known agency among `codes`: its current signer, or status "revoked" and no signer."""
-        out: dict[str, AgencySigner] = {}
-        for chunk in _chunks(sorted(set(codes))):
-            rows = self._all(
-                "SELECT a.code, a.status, s.signer, s.valid_from FROM agencies a "
-                "LEFT OUTER JOIN agency_signers s ON s.agency = a.code AND s.valid_until IS NULL "
-                f"WHERE a.code IN ({', '.join('?' * len(chunk))})",
-                tuple(chunk),
-            )
-            for code, status, signer, valid_from in rows:
-                out[code] = AgencySigner(code, b"" if signer is None else bytes(signer), valid_from or 0, None, status)
-        return out
-
-    def signer_history(self, signers: Iterable[bytes]) -> list[AgencySigner]:
-        """Every registration of these addresses, to explain why a signer is refused."""
-        out: list[AgencySigner] = []
-        for chunk in _chunks(sorted(set(signers))):
-            rows = self.conn.execute(
-                select(agency_signers, agencies.c.status)
-                .join(agencies, agencies.c.code == agency_signers.c.agency)
-                .where(agency_signers.c.signer.in_(chunk))
-            )
-            out += [AgencySigner(r.agency, bytes(r.signer), r.valid_from, r.valid_until, r.status) for r in rows]
-        return out
-
     def payload(self, leaf_index: int) -> tuple[bytes, bytes] | None:
         row = self.conn.execute(
             select(payloads.c.salt, payloads.c.payload).where(payloads.c.leaf_index == leaf_index)
         ).first()
         return None if row is None else (bytes(row.salt), bytes(row.payload))
 
-    def latest_checkpoint(self) -> tuple[int, bytes, str] | None:
-        rows = self._all("SELECT tree_size, root_hash, origin FROM checkpoints ORDER BY tree_size DESC LIMIT 1")
-        return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
+    def received_at(self, leaf_index: int) -> int | None:
+        """When the leaf at ``leaf_index`` was received (unix ms), or None past the end of the log."""
+        rows = self._all("SELECT received_at FROM events WHERE leaf_index = ?", (leaf_index,))
+        return rows[0][0] if rows else None
 
-    def checkpoint(self, tree_size: int) -> tuple[int, bytes, str] | None:
-        rows = self._all("SELECT tree_size, root_hash, origin FROM checkpoints WHERE tree_size = ?", (tree_size,))
-        return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
+    def events_per_day(self) -> dict[int, int]:
+        """Events received per UTC day: day number (unix ms // 86,400,000) -> count, oldest first."""
+        day = (events.c.received_at // 86_400_000).label("day")
+        rows = self.conn.execute(select(day, func.count()).group_by(day).order_by(day))
+        return {int(d): int(n) for d, n in rows}
 
-    def anchor_for(self, tree_size: int) -> AnchorRecord | None:
-        rows = self._all(
-            "SELECT tree_size, chain_id, contract, tx_hash, block_number, status FROM anchors WHERE tree_size = ?",
-            (tree_size,),
-        )
-        if not rows:
-            return None
-        size, chain_id, contract, tx_hash, block_number, status = rows[0]
-        return AnchorRecord(
-            size, chain_id, bytes(contract), None if tx_hash is None else bytes(tx_hash), block_number, status
-        )
+    # --- the other aggregates' repositories, on this transaction's connection ---------------
 
-    def latest_anchored(self) -> tuple[tuple[int, bytes, str], AnchorRecord] | None:
-        """The newest checkpoint anchored on chain (mined or confirmed) with its anchor, in one query:
-        what every citizen read starts from."""
-        rows = self._all(
-            "SELECT c.tree_size, c.root_hash, c.origin, a.chain_id, a.contract, a.tx_hash, a.block_number, a.status "
-            "FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size "
-            "WHERE a.status IN ('mined', 'confirmed') ORDER BY c.tree_size DESC LIMIT 1"
-        )
-        if not rows:
-            return None
-        size, root, origin, chain_id, contract, tx_hash, block_number, status = rows[0]
-        record = AnchorRecord(
-            size, chain_id, bytes(contract), None if tx_hash is None else bytes(tx_hash), block_number, status
-        )
-        return (size, bytes(root), origin), record
+    def anchors(self, chain_id: int, contract: bytes) -> AnchorRepository:
+        """The anchors of the ledger contract ``contract`` on chain ``chain_id``."""
+        return AnchorRepository(self.conn, chain_id, contract)
 
-    def latest_anchored_checkpoint(self) -> tuple[int, bytes, str] | None:
-        """The newest checkpoint whose anchor is mined or confirmed on chain."""
-        rows = self._all(
-            "SELECT c.tree_size, c.root_hash, c.origin FROM checkpoints c JOIN anchors a ON a.tree_size = c.tree_size "
-            "WHERE a.status IN ('mined', 'confirmed') ORDER BY c.tree_size DESC LIMIT 1"
-        )
-        return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
+    @property
+    def registry_mirror(self) -> RegistryMirror:
+        return RegistryMirror(self.conn)
 
-    def agencies(self) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            select(
-                agencies.c.code,
-                agencies.c.name,
-                agencies.c.status,
-                agency_signers.c.signer,
-                agency_signers.c.valid_from,
-            )
-            .outerjoin(
-                agency_signers,
-                and_(agency_signers.c.agency == agencies.c.code, agency_signers.c.valid_until.is_(None)),
-            )
-            .order_by(agencies.c.code)
-        )
-        return [
-            {
-                "code": r.code,
-                "name": r.name,
-                "status": r.status,
-                "signer": None if r.signer is None else bytes(r.signer),
-                "since": r.valid_from,
-            }
-            for r in rows
-        ]
+    @property
+    def complaints(self) -> ComplaintRepository:
+        return ComplaintRepository(self.conn)
 
-    def signer_windows(self) -> list[AgencySigner]:
-        """Every agency's signers with the window each was active in (the registry's history)."""
-        rows = self.conn.execute(
-            select(agency_signers, agencies.c.status)
-            .join(agencies, agencies.c.code == agency_signers.c.agency)
-            .order_by(agency_signers.c.agency, agency_signers.c.valid_from)
-        )
-        return [AgencySigner(r.agency, bytes(r.signer), r.valid_from, r.valid_until, r.status) for r in rows]
-
-    def checkpoints_page(self, limit: int, before: int | None = None) -> list[tuple[int, bytes, str, int]]:
-        """Newest checkpoints first: (tree size, root, origin, created_at)."""
-        query = select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(limit)
-        if before is not None:
-            query = query.where(checkpoints.c.tree_size < before)
-        return [(r.tree_size, bytes(r.root_hash), r.origin, r.created_at) for r in self.conn.execute(query)]
-
-    def stats_of_range(
-        self, start: int, end: int, terminal_types: Iterable[str], bucket_s: int
-    ) -> tuple[list[tuple[str, int, int, int, int]], list[tuple[str, int, int, int]], int]:
-        """What leaves [start, end) add to the public statistics (ledger.services.stats), by range
-        scans on leaf_index and key lookups on (case_commitment, case_seq):
-
-        - (agency, day number of occurredAt, events, cases opened, complaint cases opened);
-        - (opening agency, time-to-completion bucket of `bucket_s` seconds, cases, their seconds
-          summed) for cases whose first terminal event (in caseSeq order) lies in the range; a
-          terminal event dated before the opening counts as 0 s (/ on a negative span would also
-          round differently in the two databases);
-        - complaint cases (opened by complaint.filed) whose first complaint.resolved lies in the range.
-        """
-        terminal = sorted(terminal_types)
-        marks = ", ".join("?" * len(terminal))
-        seconds = "CASE WHEN t.occurred_at > o.occurred_at THEN t.occurred_at - o.occurred_at ELSE 0 END"
-        bucket = f"({seconds}) / {int(bucket_s)}"
-        volumes = self._all(  # occurredAt is at least 1, so / is floor division
-            "SELECT agency, occurred_at / 86400, COUNT(*), SUM(CASE WHEN case_seq = 1 THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN case_seq = 1 AND event_type = 'complaint.filed' THEN 1 ELSE 0 END) "
-            "FROM events WHERE leaf_index >= ? AND leaf_index < ? GROUP BY agency, occurred_at / 86400",
-            (start, end),
-        )
-        done = self._all(
-            f"SELECT o.agency, {bucket}, COUNT(*), SUM({seconds}) "
-            "FROM events t JOIN events o ON o.case_commitment = t.case_commitment AND o.case_seq = 1 "
-            f"WHERE t.leaf_index >= ? AND t.leaf_index < ? AND t.event_type IN ({marks}) "
-            "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.case_commitment = t.case_commitment "
-            f"AND p.case_seq < t.case_seq AND p.event_type IN ({marks})) "
-            f"GROUP BY o.agency, {bucket}",
-            (start, end, *terminal, *terminal),
-        )
-        ((resolved,),) = self._all(
-            "SELECT COUNT(*) FROM events t JOIN events o ON o.case_commitment = t.case_commitment "
-            "AND o.case_seq = 1 AND o.event_type = 'complaint.filed' "
-            "WHERE t.leaf_index >= ? AND t.leaf_index < ? AND t.event_type = 'complaint.resolved' "
-            "AND NOT EXISTS (SELECT 1 FROM events p WHERE p.case_commitment = t.case_commitment "
-            "AND p.case_seq < t.case_seq AND p.event_type = 'complaint.resolved')",
-            (start, end),
-        )
-        return [tuple(r) for r in volumes], [tuple(r) for r in done], resolved
-
-    def anchored_size(self) -> int:
-        """The largest tree size whose anchor is mined or confirmed (0 if none)."""
-        rows = self._all(
-            "SELECT tree_size FROM anchors WHERE status IN ('mined', 'confirmed') ORDER BY tree_size DESC LIMIT 1"
-        )
-        return rows[0][0] if rows else 0
+    @property
+    def erasures(self) -> ErasureRepository:
+        return ErasureRepository(self.conn)
 
 
-class WriteTx(Reader):
+class WriteTx(Reader, CheckpointWrites, AgencyWrites):
     """Inside the writer lock: the tree size read here is the one appends extend."""
 
     # Bulk inserts go straight to the driver's executemany: SQLAlchemy's per-row
@@ -499,6 +327,7 @@ class WriteTx(Reader):
         self._run(head + f"SELECT * FROM unnest({casts}){suffix}", arrays)
 
     def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows made by `event_row` (tests that tamper on purpose may pass rows of their own)."""
         self._bulk_insert(events, EVENT_COLUMNS, (tuple(r[c] for c in EVENT_COLUMNS) for r in rows))
 
     def insert_payloads(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -522,60 +351,8 @@ class WriteTx(Reader):
     def set_tree_size(self, size: int) -> None:
         self._run("UPDATE tree_state SET tree_size = ? WHERE id = 1", (size,))
 
-    def add_checkpoint(self, tree_size: int, root_hash: bytes, origin: str, created_at: int) -> None:
-        existing = self.checkpoint(tree_size)
-        if existing is not None:
-            if existing[1] != root_hash:
-                raise Conflict(f"checkpoint {tree_size} already stored with another root")
-            return
-        self.conn.execute(
-            insert(checkpoints).values(tree_size=tree_size, root_hash=root_hash, origin=origin, created_at=created_at)
-        )
-
-    # --- the agency registry mirror ---------------------------------------------------
-
-    def register_agency(self, code: str, name: str, signer: bytes, at: int, block_number: int | None = None) -> None:
-        if self.conn.execute(select(agencies.c.code).where(agencies.c.code == code)).first() is not None:
-            raise Conflict(f"agency {code} is already registered")
-        self.conn.execute(insert(agencies).values(code=code, name=name, status="active"))
-        self.conn.execute(
-            insert(agency_signers).values(agency=code, signer=signer, valid_from=at, block_number=block_number)
-        )
-
-    def rotate_agency_signer(self, code: str, signer: bytes, at: int, block_number: int | None = None) -> None:
-        current = self.active_signers([code]).get(code)
-        if current is None or current.status != "active":
-            raise NotFound(f"agency {code} is not registered and active")
-        self._close_signer(code, at)
-        self.conn.execute(
-            insert(agency_signers).values(agency=code, signer=signer, valid_from=at, block_number=block_number)
-        )
-
-    def revoke_agency(self, code: str, at: int) -> None:
-        current = self.active_signers([code]).get(code)
-        if current is None or current.status != "active":
-            raise NotFound(f"agency {code} is not registered and active")
-        self._close_signer(code, at)
-        self.conn.execute(update(agencies).where(agencies.c.code == code).values(status="revoked"))
-
-    def set_agency_name(self, code: str, name: str) -> None:
-        """The display name (the registry on chain only knows codes)."""
-        self.conn.execute(update(agencies).where(agencies.c.code == code).values(name=name))
-
-    def _close_signer(self, code: str, at: int) -> None:
-        self.conn.execute(
-            update(agency_signers)
-            .where(agency_signers.c.agency == code, agency_signers.c.valid_until.is_(None))
-            .values(valid_until=at)
-        )
-
     def erase_payload(self, leaf_index: int, erasure_leaf_index: int, legal_basis: str) -> None:
-        self.conn.execute(delete(payloads).where(payloads.c.leaf_index == leaf_index))
-        self.conn.execute(
-            insert(erasures).values(
-                leaf_index=leaf_index, erasure_leaf_index=erasure_leaf_index, legal_basis=legal_basis
-            )
-        )
+        self.erasures.erase_payload(leaf_index, erasure_leaf_index, legal_basis)
 
 
 class ReadTx(Reader):
@@ -614,8 +391,9 @@ class SqlStore:
         if self.dialect != "sqlite":
             return
         raw = self.engine.raw_connection()
+        driver: Any = raw.driver_connection
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             raw.close()
 

@@ -148,7 +148,8 @@ def test_kill_9_during_ingest_loses_nothing(tmp_path):
             raise AssertionError(f"anchoring did not catch up: {latest.text}")
         server.kill9()
 
-    store = open_store(Settings.load(data))
+    settings = Settings.load(data)
+    store = open_store(settings)
     with store.read() as reader:
         size = reader.tree_size()
         assert size == EVENTS == len(acknowledged)
@@ -158,5 +159,7 @@ def test_kill_9_during_ingest_loses_nothing(tmp_path):
         leaves = reader.leaf_hashes(0, size)
         plan = merkle.root_plan(size)
         assert merkle.root_from_nodes(plan, reader.get_nodes(plan)) == merkle.root(leaves)
-        assert reader.latest_anchored_checkpoint()[1] == merkle.root(leaves)
+        assert reader.latest_anchored_checkpoint(settings.domain.chain_id, settings.domain.verifying_contract)[
+            1
+        ] == merkle.root(leaves)
     print(json.dumps({"events": EVENTS, "kills": kills}))

@@ -93,7 +93,7 @@ def worker(store, chain, clock, **overrides) -> AnchorWorker:
 
 def row(store: SqlStore, size: int) -> anchors.AnchorRow | None:
     with store.read() as reader:
-        return anchors.get(reader.conn, size)
+        return reader.anchors(0, b"").get(size)
 
 
 def tick_until(w: AnchorWorker, done: Callable[[AnchorTickResult], bool], tries: int = 200) -> list[AnchorTickResult]:

@@ -24,7 +24,7 @@ from ledger.core.signatures import SECP256K1_N
 from ledger.reports.audit_html import events_per_day, render_audit_html
 from ledger.services.proofs import make_checkpoint
 from ledger.storage.schema import agency_signers, anchors, checkpoints, erasures, events, payloads, tree_nodes
-from ledger.storage.sql import CaseHead
+from ledger.storage.sql import CaseHead, event_row
 from tests.factories import TEST_DOMAIN, AgencyKey, CaseBuilder
 from tests.services.test_auditor import DUKCAPIL, IMIGRASI, POLRI, POLRI_NEW, Ledger, _one, kinds
 
@@ -39,15 +39,11 @@ def ledger(store):
 def _row(item: dict, index: int, received: int) -> dict:
     event = ServiceEvent.from_json(item["event"])
     signed = SignedEvent.create(event, parse_hex("signature", item["signature"], 65), TEST_DOMAIN)
+    leaf_hash = merkle.leaf_hash(leaf_bytes(signed.digest, signed.signature, received))
     return {
-        "leaf_index": index, "agency": event.agency, "event_id": event.event_id,
-        "case_commitment": event.case_commitment, "case_seq": event.case_seq,
-        "prev_event_hash": event.prev_event_hash, "event_type": event.event_type, "summary": event.summary,
-        "occurred_at": event.occurred_at, "payload_digest": event.payload_digest, "signature": signed.signature,
-        "signer": signed.signer, "received_at": received,
-        "leaf_hash": merkle.leaf_hash(leaf_bytes(signed.digest, signed.signature, received)),
+        **event_row(index, event, signed.signature, signed.signer, received, leaf_hash),
         "struct_hash": signed.struct_hash,
-    }  # fmt: skip
+    }
 
 
 def forge_append(ledger: Ledger, item: dict, received_at: int | None = None, with_tree: bool = True) -> int:
@@ -235,7 +231,7 @@ def _self_contained(page: str) -> None:
 def test_html_report_of_a_clean_ledger(ledger):
     report = ledger.audit()
     with ledger.store.read() as reader:
-        per_day = events_per_day(reader.conn)
+        per_day = events_per_day(reader)
     assert sum(per_day.values()) == report.tree_size and all(re.fullmatch(r"\d{4}-\d\d-\d\d", d) for d in per_day)
     page = render_audit_html(report, per_day)
     _self_contained(page)

@@ -9,30 +9,30 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from ledger.core import merkle
+from ledger.core.events import ServiceEvent
 from ledger.core.merkle import CompactRange, MemoryTree, NodeId
 from ledger.errors import Conflict, NotFound
 from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
 from ledger.storage.schema import metadata
-from ledger.storage.sql import CaseHead, SqlStore
+from ledger.storage.sql import CaseHead, SqlStore, StoredEvent, event_row
+
+
+def _event(leaf_index: int, agency: str = "dukcapil.jaksel") -> ServiceEvent:
+    return ServiceEvent(
+        event_id=f"e-{leaf_index}",
+        agency=agency,
+        case_commitment=leaf_index.to_bytes(32, "big"),
+        case_seq=1,
+        prev_event_hash=bytes(32),
+        event_type="application.submitted",
+        summary="Permohonan diterima",
+        occurred_at=1_764_000_000,
+        payload_digest=bytes(32),
+    )
 
 
 def _event_row(leaf_index: int, leaf_hash: bytes, agency: str = "dukcapil.jaksel") -> dict:
-    return {
-        "leaf_index": leaf_index,
-        "agency": agency,
-        "event_id": f"e-{leaf_index}",
-        "case_commitment": leaf_index.to_bytes(32, "big"),
-        "case_seq": 1,
-        "prev_event_hash": bytes(32),
-        "event_type": "application.submitted",
-        "summary": "Permohonan diterima",
-        "occurred_at": 1_764_000_000,
-        "payload_digest": bytes(32),
-        "signature": bytes(65),
-        "signer": bytes(20),
-        "received_at": 1_764_000_000_000,
-        "leaf_hash": leaf_hash,
-    }
+    return event_row(leaf_index, _event(leaf_index, agency), bytes(65), bytes(20), 1_764_000_000_000, leaf_hash)
 
 
 def _append_leaves(store, hashes: list[bytes]) -> None:
@@ -55,7 +55,7 @@ def test_new_store_is_empty(store):
     with store.read() as tx:
         assert tx.tree_size() == 0
         assert tx.latest_checkpoint() is None
-        assert tx.anchored_size() == 0
+        assert tx.anchored_size(1, bytes(20)) == 0
 
 
 @pytest.mark.parametrize("batches", [[1], [5, 1, 1, 9], [64, 63, 2], [300]])
@@ -211,3 +211,26 @@ def test_wal_file_is_cut_back_once_a_long_read_ends(tmp_path):
         assert wal.stat().st_size <= limit < grown
     finally:
         store.close()
+
+
+def test_an_event_row_reads_back_as_the_event_it_was_made_of(store):
+    """`event_row` is the one mapping from an event to its row; every read maps it back."""
+    event = ServiceEvent(
+        event_id="ev-7",
+        agency="bpn.depok",
+        case_commitment=b"\x07" * 32,
+        case_seq=1,
+        prev_event_hash=bytes(32),
+        event_type="application.submitted",
+        summary="Permohonan sertifikat diterima",
+        occurred_at=1_764_000_123,
+        payload_digest=b"\x09" * 32,
+    )
+    stored = StoredEvent(0, event, b"\x01" * 65, b"\x02" * 20, 1_764_000_123_456, b"\x03" * 32)
+    with store.write() as tx:
+        tx.insert_events([event_row(0, event, stored.signature, stored.signer, stored.received_at, stored.leaf_hash)])
+        tx.set_tree_size(1)
+    with store.read() as reader:
+        assert reader.event_at(0) == stored
+        assert reader.events_by_key([("bpn.depok", "ev-7")]) == {("bpn.depok", "ev-7"): stored}
+        assert reader.case_events(b"\x07" * 32) == [stored]
