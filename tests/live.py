@@ -20,6 +20,17 @@ import uvicorn
 from api.request_limits import uvicorn_options
 
 
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy (returned), or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ import pytest
 
 from ledger.checker.client import AgencyClient, CaseState
 from ledger.keys import read_keystore
-from tests.live import free_port
+from tests.live import free_port, wait_for
 
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 SAKSI = [sys.executable, "-m", "ledger.cli"]
@@ -46,13 +46,7 @@ def _get(url):
 
 
 def _wait(predicate, timeout=90.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(predicate, timeout, what)
 
 
 def test_audit_without_the_password_while_the_server_writes(tmp_path):

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from ledger.checker.client import CaseState
 from ledger.core.encoding import hex0x
 from ledger.devchain.nodes import start_anvil
 from tests.conftest import POSTGRES_URL
-from tests.live import free_port
+from tests.live import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,13 +60,7 @@ def database(request):
 
 
 def _wait(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(predicate, timeout, what)
 
 
 def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
