@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
 from api.body import json_request_body, read_json
-from api.deps import LedgerDep, in_thread, submit_coalescer
+from api.deps import LedgerDep, in_thread
 from api.problems import error_response, problem_body
 from api.schemas import (
     BODY_PROBLEM_RESPONSES,
@@ -63,7 +63,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
     else:
         items = [body]
     parsed = await in_thread(ledger.parse, items)  # signatures recovered while another append runs
-    outcomes = await submit_coalescer(request, ledger).submit(parsed)
+    outcomes = await ledger.append_grouped(parsed)  # group commit (ledger.services.group_commit)
     for outcome in outcomes:
         if isinstance(outcome, Receipt):
             (metrics.events_accepted if outcome.created else metrics.events_duplicate).inc()

@@ -174,7 +174,7 @@ class Appender:
         """Append what `parse` accepted; its refusals stay in place. One outcome per item, in order.
 
         The split lets a server parse and recover signatures for many requests at once, outside
-        the writer's turn, and append them together (see api.deps.SubmitCoalescer)."""
+        the writer's turn, and append them together (see ledger.services.group_commit)."""
         ready = [(i, s) for i, s in enumerate(parsed) if isinstance(s, Submission)]
         outcomes: list[Outcome] = [p for p in parsed]  # type: ignore[misc]
         if ready:

@@ -16,6 +16,7 @@ from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs, stats
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
+from ledger.services.group_commit import GroupCommit
 from ledger.services.signed_requests import check_agency_request
 from ledger.storage.sql import AnchorRecord, Reader, SqlStore, StoredEvent
 
@@ -61,6 +62,8 @@ class Ledger:
             ),
         )
 
+        # concurrent submissions of the async edge share appends (group commit, one per event loop)
+        self.group_commit = GroupCommit(self.append_parsed, limits.max_batch)
         self._stats = stats.StatsCache(
             stats.LogStats(store, clock_ms).snapshot, clock_ms, int(limits.stats_max_age_s * 1000)
         )
@@ -81,6 +84,11 @@ class Ledger:
 
     def append_parsed(self, parsed: Sequence[Submission | SaksiError]) -> list[Outcome]:
         return self.appender.append_parsed(parsed)
+
+    async def append_grouped(self, parsed: Sequence[Submission | SaksiError]) -> list[Outcome]:
+        """`append_parsed` from a coroutine, together with the submissions that arrive while an
+        append runs (ledger.services.group_commit); the append itself runs on the loop's executor."""
+        return await self.group_commit.submit(parsed)
 
     def erase(self, item: Any) -> dict[str, Any]:
         """Lawful erasure: append the agency's signed erasure.* event and shred the payloads it names."""

@@ -8,7 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api.deps import SubmitCoalescer
+from ledger.config import Settings
+from ledger.core.encoding import hex0x
+from ledger.services.append import Receipt
+from ledger.services.group_commit import GroupCommit, SubmitCoalescer
+from ledger.services.ledger import Ledger
+from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, AgencyKey, CaseBuilder, FakeClock
+
+DUKCAPIL = AgencyKey("dukcapil.jaksel", name="Dukcapil Jakarta Selatan")
 
 
 class RecordingAppend:
@@ -110,3 +117,44 @@ def test_a_lone_failure_reaches_its_request():
     with pytest.raises(RuntimeError, match="storage refused"):
         run(scenario())
     assert append.calls == [["bad"]]
+
+
+def test_each_event_loop_gets_a_coalescer_of_its_own_and_keeps_it():
+    group = GroupCommit(RecordingAppend(), max_items=10)
+
+    async def twice():
+        return group.coalescer(), group.coalescer()
+
+    first, again = run(twice())
+    assert first is again and first.max_items == 10
+    (other, _) = run(twice())  # a new loop (a test client's next portal): its own queue and drain task
+    assert other is not first
+    assert run(group.submit(["z"])) == [("ok", "z")]
+
+
+def test_the_ledger_groups_concurrent_submissions_into_shared_appends(store, tmp_path):
+    """The event path's group commit is the Ledger's: submissions made while an append runs come
+    back with their own receipts, in arrival order, from fewer appends than submissions."""
+    clock = FakeClock()
+    settings = Settings(data_dir=tmp_path, chain_id=TEST_CHAIN_ID, contract=hex0x(TEST_CONTRACT))
+    with store.write() as tx:
+        tx.register_agency(DUKCAPIL.code, DUKCAPIL.name, DUKCAPIL.address, at=0)
+    ledger = Ledger(settings, store, clock)
+    cases = [CaseBuilder(DUKCAPIL) for _ in range(6)]
+    parsed = [ledger.parse([case.next_item()]) for case in cases]
+    appends: list[int] = []
+    append_parsed = ledger.group_commit.append
+
+    def counting(items):
+        appends.append(len(items))
+        return append_parsed(items)
+
+    ledger.group_commit.append = counting
+
+    async def scenario():
+        return await asyncio.gather(*(ledger.append_grouped(items) for items in parsed))
+
+    results = run(scenario())
+    assert [[r.leaf_index for r in outcomes] for outcomes in results] == [[n] for n in range(6)]
+    assert all(isinstance(r, Receipt) and r.created for outcomes in results for r in outcomes)
+    assert sum(appends) == 6 and len(appends) < 6
