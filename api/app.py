@@ -16,11 +16,12 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import Response
 
 from api import problems
-from api.deps import RateLimiter
+from api.deps import RateLimited, RateLimiter, rate_limited_response
 from api.metrics import Metrics
 from api.request_limits import RequestLimits
 from api.routers import agencies, chain, citizens, ops, public, web
 from api.schemas import EDGE_RESPONSES, REQUEST_MODELS
+from api.state import AppState, set_app_state
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
 
@@ -89,18 +90,21 @@ def create_app(
         docs_url=None,  # served by api.routers.web from local assets (FastAPI's loads Swagger UI from a CDN)
         redoc_url=None,
     )
-    app.state.ledger = ledger
-    app.state.metrics = Metrics()
-    app.state.citizen_limiter = RateLimiter(settings.limits.citizen_rate_per_minute)
-    app.state.complaint_limiter = RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3)
-    app.state.chain_probe = chain_probe
-    app.state.anchor_status = anchor_status
-    # the embedded chain's read-only window, POST /chain-rpc (api.routers.chain): forwards to its node
-    app.state.chain_window = (
-        None
-        if chain_request is None
-        else chain.ChainWindow(chain_request, ledger.domain.chain_id, ledger.domain.verifying_contract)
+    state = AppState(
+        ledger=ledger,
+        metrics=Metrics(),
+        citizen_limiter=RateLimiter(settings.limits.citizen_rate_per_minute),
+        complaint_limiter=RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3),
+        # the embedded chain's read-only window, POST /chain-rpc (api.routers.chain): forwards to its node
+        chain_window=(
+            None
+            if chain_request is None
+            else chain.ChainWindow(chain_request, ledger.domain.chain_id, ledger.domain.verifying_contract)
+        ),
+        chain_probe=chain_probe,
+        anchor_status=anchor_status,
     )
+    set_app_state(app, state)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -110,12 +114,12 @@ def create_app(
         )
     problems.install(app)
 
-    @app.exception_handler(citizens.RateLimited)
-    async def _rate_limited(request: Request, exc: citizens.RateLimited) -> Response:
-        return citizens.rate_limited_response()
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited) -> Response:
+        return rate_limited_response()
 
     app.add_middleware(RequestLimits)  # 414/431 under any server; saksi serve refuses them while parsing
-    app.add_middleware(ObserveRequests, metrics=app.state.metrics)
+    app.add_middleware(ObserveRequests, metrics=state.metrics)
 
     for router in (agencies.router, citizens.router, public.router, ops.router, chain.router):
         app.include_router(router)

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from starlette.responses import Response
 
+from api.problems import problem_response
+from api.state import get_state
 from ledger.services.ledger import Ledger
 
 T = TypeVar("T")
@@ -30,7 +33,7 @@ async def in_thread(fn: Callable[..., T], *args: Any) -> T:
 async def get_ledger(request: Request) -> Ledger:
     # async on purpose: FastAPI runs a plain `def` dependency on the worker thread pool (a thread
     # round trip, and a turn in the pool's queue behind database work, for reading an attribute)
-    return request.app.state.ledger
+    return (await get_state(request)).ledger
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
@@ -61,3 +64,21 @@ class RateLimiter:
 
 def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+class RateLimited(Exception):
+    """A client over its rate; answered 429 (the handler `create_app` installs: `rate_limited_response`)."""
+
+
+async def citizen_rate_limit(request: Request) -> None:  # async: see get_ledger
+    if not (await get_state(request)).citizen_limiter.allow(client_key(request)):
+        raise RateLimited()
+
+
+async def complaint_rate_limit(request: Request) -> None:
+    if not (await get_state(request)).complaint_limiter.allow(client_key(request)):
+        raise RateLimited()
+
+
+def rate_limited_response() -> Response:
+    return problem_response(429, "rate-limited", "too many requests from this address; try again shortly")

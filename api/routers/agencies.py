@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
 from api.body import json_request_body, read_json
 from api.deps import LedgerDep, in_thread
 from api.problems import error_response, problem_body
+from api.responses import json_response
 from api.schemas import (
     BODY_PROBLEM_RESPONSES,
     PROBLEM_RESPONSES,
@@ -20,6 +20,7 @@ from api.schemas import (
     SubmissionBatch,
     SubmissionItem,
 )
+from api.state import StateDep
 from ledger.errors import InvalidInput, SaksiError
 from ledger.services.append import Receipt
 
@@ -50,8 +51,8 @@ Status: 201 if all items succeeded and one at least is new, 200 if all were resu
     },
     openapi_extra=json_request_body(SubmissionItem, SubmissionBatch),
 )
-async def submit_events(request: Request, ledger: LedgerDep) -> Response:
-    metrics = request.app.state.metrics
+async def submit_events(request: Request, ledger: LedgerDep, state: StateDep) -> Response:
+    metrics = state.metrics
     body = await read_json(request, ledger.settings.limits.max_body_bytes)
     batch = isinstance(body, dict) and "events" in body and "event" not in body
     if batch:
@@ -74,7 +75,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
         if isinstance(outcome, SaksiError):
             outcome.evidence.pop("index", None)
             return error_response(outcome, request.url.path)
-        return _json(outcome.to_json(), 201 if outcome.created else 200)
+        return json_response(outcome.to_json(), 201 if outcome.created else 200)
     rendered: list[dict[str, Any]] = []
     failed = created = False
     for index, outcome in enumerate(outcomes):
@@ -85,7 +86,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
         else:
             created |= outcome.created
             rendered.append(outcome.to_json())
-    return _json({"receipts": rendered}, 207 if failed else 201 if created else 200)
+    return json_response({"receipts": rendered}, 207 if failed else 201 if created else 200)
 
 
 @router.post(
@@ -101,7 +102,7 @@ async def submit_events(request: Request, ledger: LedgerDep) -> Response:
 )
 async def erase(request: Request, ledger: LedgerDep) -> Response:
     body = await read_json(request, ledger.settings.limits.max_body_bytes)
-    return _json(await in_thread(ledger.erase, body), 201)
+    return json_response(await in_thread(ledger.erase, body), 201)
 
 
 @router.get(
@@ -119,8 +120,4 @@ async def get_event(
     x_saksi_timestamp: int = Header(ge=0),
     x_saksi_signature: str = Header(),
 ) -> Response:
-    return _json(await in_thread(ledger.event, agency, eventId, x_saksi_timestamp, x_saksi_signature))
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+    return json_response(await in_thread(ledger.event, agency, eventId, x_saksi_timestamp, x_saksi_signature))

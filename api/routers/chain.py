@@ -28,10 +28,10 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from api.body import json_request_body, read_json
-from api.deps import in_thread
-from api.routers.agencies import _json
-from api.routers.citizens import citizen_rate_limit
+from api.deps import citizen_rate_limit, in_thread
+from api.responses import json_response
 from api.schemas import BODY_PROBLEM_RESPONSES, JsonRpcRequestIn, JsonRpcResponseOut
+from api.state import StateDep
 from ledger.chain.abi import ledger_abi
 from ledger.chain.rpc import NodeError
 from ledger.core.encoding import hex0x
@@ -216,14 +216,14 @@ class ChainWindow:
 
 
 def _reply(request_id: Any, result: Any) -> Response:
-    return _json({"jsonrpc": "2.0", "id": request_id, "result": result})
+    return json_response({"jsonrpc": "2.0", "id": request_id, "result": result})
 
 
 def _error(request_id: Any, code: int, message: str, data: Any = None) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if data is not None:
         error["data"] = data
-    return _json({"jsonrpc": "2.0", "id": request_id, "error": error})
+    return json_response({"jsonrpc": "2.0", "id": request_id, "error": error})
 
 
 @router.post(
@@ -234,8 +234,8 @@ def _error(request_id: Any, code: int, message: str, data: Any = None) -> Respon
     responses=BODY_PROBLEM_RESPONSES,
     summary="Embedded chain only: read-only JSON-RPC 2.0 reads of the ledger contract (the server's own chain)",
 )
-async def chain_rpc(request: Request) -> Response:
-    window: ChainWindow | None = getattr(request.app.state, "chain_window", None)
+async def chain_rpc(request: Request, state: StateDep) -> Response:
+    window = state.chain_window
     if window is None:
         raise NotFound("this server anchors on an external chain: ask it directly (GET /v1/info, publicRpcUrl)")
     body = await read_json(request, MAX_BODY_BYTES)

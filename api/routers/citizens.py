@@ -6,9 +6,8 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.responses import Response
 
 from api.body import json_request_body, read_model
-from api.deps import LedgerDep, client_key, in_thread
-from api.problems import problem_response
-from api.routers.agencies import _json
+from api.deps import LedgerDep, citizen_rate_limit, complaint_rate_limit, in_thread
+from api.responses import json_response
 from api.schemas import (
     BODY_PROBLEM_RESPONSES,
     PROBLEM_RESPONSES,
@@ -24,15 +23,6 @@ router = APIRouter(prefix="/v1", tags=["citizens"])
 Commitment = Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="HMAC-SHA256 case commitment, computed by the citizen")
 
 
-class RateLimited(Exception):
-    pass
-
-
-async def citizen_rate_limit(request: Request) -> None:  # async: see api.deps.get_ledger
-    if not request.app.state.citizen_limiter.allow(client_key(request)):
-        raise RateLimited()
-
-
 @router.get(
     "/cases/{caseCommitment}",
     response_model=TimelineOut,
@@ -42,7 +32,7 @@ async def citizen_rate_limit(request: Request) -> None:  # async: see api.deps.g
 )
 async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
     commitment = parse_hex("caseCommitment", caseCommitment, 32)
-    return _json(await in_thread(ledger.case_timeline, commitment))
+    return json_response(await in_thread(ledger.case_timeline, commitment))
 
 
 @router.get(
@@ -55,14 +45,9 @@ async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> 
 async def case_bundle(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
     commitment = parse_hex("caseCommitment", caseCommitment, 32)
     bundle = await in_thread(ledger.case_bundle, commitment)
-    response = _json(bundle.to_json())
+    response = json_response(bundle.to_json())
     response.headers["Content-Disposition"] = f'attachment; filename="saksi-case-{caseCommitment[2:14]}.json"'
     return response
-
-
-async def complaint_rate_limit(request: Request) -> None:
-    if not request.app.state.complaint_limiter.allow(client_key(request)):
-        raise RateLimited()
 
 
 @router.post(
@@ -81,7 +66,7 @@ async def file_complaint(request: Request, ledger: LedgerDep) -> Response:
     result = await in_thread(
         ledger.file_complaint, complaint.caseRef, complaint.accessCode, complaint.category, complaint.message
     )
-    return _json(result, 201)
+    return json_response(result, 201)
 
 
 @router.get(
@@ -100,8 +85,4 @@ async def complaints_inbox(
     x_saksi_signature: str = Header(),
     after: int = Query(0, ge=0),
 ) -> Response:
-    return _json(await in_thread(ledger.complaints_inbox, agency, x_saksi_timestamp, x_saksi_signature, after))
-
-
-def rate_limited_response() -> Response:
-    return problem_response(429, "rate-limited", "too many requests from this address; try again shortly")
+    return json_response(await in_thread(ledger.complaints_inbox, agency, x_saksi_timestamp, x_saksi_signature, after))

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import PlainTextResponse, Response
 
 from api.deps import LedgerDep, in_thread
-from api.routers.agencies import _json
+from api.responses import json_response
 from api.schemas import HealthOut, ReadyOut
+from api.state import StateDep
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=HealthOut, summary="The process is alive")
 async def healthz() -> Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @router.get(
@@ -24,7 +25,7 @@ async def healthz() -> Response:
     responses={503: {"model": ReadyOut, "description": "not ready: the checks say which"}},
     summary="Database and chain reachable, anchoring lag under its threshold",
 )
-async def readyz(request: Request, ledger: LedgerDep) -> Response:
+async def readyz(ledger: LedgerDep, state: StateDep) -> Response:
     checks: dict[str, dict] = {}
     try:
         status = await in_thread(ledger.status)
@@ -33,13 +34,13 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
         checks["anchoring"] = {"ok": lag_ok, **status}
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
         checks["database"] = {"ok": False, "error": str(exc).splitlines()[0]}
-    probe = getattr(request.app.state, "chain_probe", None)
+    probe = state.chain_probe
     if probe is not None:
         try:
             checks["chain"] = {"ok": True, "blockNumber": await in_thread(probe)}
         except Exception as exc:  # noqa: BLE001
             checks["chain"] = {"ok": False, "error": str(exc).splitlines()[0]}
-    worker = getattr(request.app.state, "anchor_status", None)
+    worker = state.anchor_status
     if worker is not None:
         status = worker()
         checks["anchorWorker"] = {
@@ -49,7 +50,7 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
             "pendingSize": status.pending_size,
         }
     ready = all(c["ok"] for c in checks.values())
-    return _json({"status": "ready" if ready else "not-ready", "checks": checks}, 200 if ready else 503)
+    return json_response({"status": "ready" if ready else "not-ready", "checks": checks}, 200 if ready else 503)
 
 
 @router.get(
@@ -58,8 +59,8 @@ async def readyz(request: Request, ledger: LedgerDep) -> Response:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     summary="Prometheus metrics",
 )
-async def metrics(request: Request, ledger: LedgerDep) -> Response:
-    m = request.app.state.metrics
+async def metrics(ledger: LedgerDep, state: StateDep) -> Response:
+    m = state.metrics
     try:
         status = await in_thread(ledger.status)
         m.tree_size.set(status["treeSize"])
@@ -68,7 +69,7 @@ async def metrics(request: Request, ledger: LedgerDep) -> Response:
         m.anchor_lag_seconds.set(status["anchorLagSeconds"])
     except Exception:  # noqa: BLE001 - metrics still serve the counters
         pass
-    worker = getattr(request.app.state, "anchor_status", None)
+    worker = state.anchor_status
     if worker is not None:
         status = worker()
         m.chain_available.set(1 if status.chain_available else 0)

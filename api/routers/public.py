@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from api.deps import LedgerDep, in_thread
-from api.routers.agencies import _json
+from api.responses import json_response
 from api.schemas import (
     PROBLEM_RESPONSES,
     AgenciesOut,
@@ -21,17 +21,18 @@ from api.schemas import (
     LeavesOut,
     StatsOut,
 )
+from api.state import StateDep
 
 router = APIRouter(prefix="/v1", tags=["log"])
 Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
 
 @router.get("/info", response_model=InfoOut, summary="Origin, chain, contract and EIP-712 domain")
-async def info(request: Request, ledger: LedgerDep) -> Response:
+async def info(request: Request, ledger: LedgerDep, state: StateDep) -> Response:
     body = ledger.info()
-    if body["publicRpcUrl"] is None and getattr(request.app.state, "chain_window", None) is not None:
+    if body["publicRpcUrl"] is None and state.chain_window is not None:
         body["publicRpcUrl"] = str(request.url_for("chain_rpc"))  # the embedded chain, through this server
-    return _json(body)
+    return json_response(body)
 
 
 @router.get(
@@ -45,7 +46,7 @@ async def checkpoints(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="only sizes below this")] = None,
 ) -> Response:
-    return _json({"checkpoints": await in_thread(ledger.checkpoints, limit, before)})
+    return json_response({"checkpoints": await in_thread(ledger.checkpoints, limit, before)})
 
 
 @router.get(
@@ -55,12 +56,12 @@ async def checkpoints(
     summary="The newest checkpoint and its anchor (null while pending)",
 )
 async def latest_checkpoint(ledger: LedgerDep) -> Response:
-    return _json((await in_thread(ledger.checkpoint)).to_json())
+    return json_response((await in_thread(ledger.checkpoint)).to_json())
 
 
 @router.get("/checkpoints/{treeSize}", response_model=CheckpointOut, responses=PROBLEM_RESPONSES)
 async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 - 1)) -> Response:  # noqa: N803
-    return _json((await in_thread(ledger.checkpoint, treeSize)).to_json())
+    return json_response((await in_thread(ledger.checkpoint, treeSize)).to_json())
 
 
 @router.get(
@@ -70,7 +71,7 @@ async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 -
     summary="RFC 9162 inclusion proof of a leaf in the tree of a given size",
 )
 async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Response:  # noqa: N803
-    return _json(await in_thread(ledger.inclusion, leafIndex, treeSize))
+    return json_response(await in_thread(ledger.inclusion, leafIndex, treeSize))
 
 
 @router.get(
@@ -82,7 +83,7 @@ async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Respo
 async def consistency(
     ledger: LedgerDep, from_: Annotated[int, Query(alias="from", ge=0, le=2**63 - 1)], to: Size
 ) -> Response:
-    return _json(await in_thread(ledger.consistency, from_, to))
+    return json_response(await in_thread(ledger.consistency, from_, to))
 
 
 @router.get(
@@ -92,12 +93,12 @@ async def consistency(
     summary="Leaf hashes by range (end exclusive; one bounded page) to rebuild the tree independently",
 )
 async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
-    return _json(await in_thread(ledger.leaves, start, end))
+    return json_response(await in_thread(ledger.leaves, start, end))
 
 
 @router.get("/agencies", response_model=AgenciesOut, summary="The agency registry as mirrored from the chain")
 async def agencies(ledger: LedgerDep) -> Response:
-    return _json({"agencies": await in_thread(ledger.agencies)})
+    return json_response({"agencies": await in_thread(ledger.agencies)})
 
 
 @router.get(
@@ -116,4 +117,4 @@ async def audit_latest(ledger: LedgerDep) -> Response:
 
 @router.get("/stats", response_model=StatsOut, summary="Volumes, time to completion, complaints and anchoring lag")
 async def stats(ledger: LedgerDep) -> Response:
-    return _json(await in_thread(ledger.stats))
+    return json_response(await in_thread(ledger.stats))

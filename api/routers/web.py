@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import FileResponse, Response
 
 from api.problems import problem_response
+from api.state import app_state
 
 DIST = Path(__file__).resolve().parents[1] / "static" / "dist"
 
@@ -67,8 +68,7 @@ def content_security_policy(public_rpc_url: str = "") -> str:
 
 
 def _security_headers(request: Request) -> dict[str, str]:
-    ledger = getattr(request.app.state, "ledger", None)
-    rpc = ledger.settings.public_rpc_url if ledger is not None else ""
+    rpc = app_state(request.app).ledger.settings.public_rpc_url
     return {
         "Content-Security-Policy": content_security_policy(rpc),
         "X-Content-Type-Options": "nosniff",

@@ -83,6 +83,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
 
     from api.app import create_app
     from api.request_limits import uvicorn_options
+    from api.state import app_state
 
     app = create_app(
         runtime.settings,
@@ -95,7 +96,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
 
     def count_gas(result) -> None:
         for gas in result.gas_used.values():
-            app.state.metrics.anchor_gas.inc(gas)
+            app_state(app).metrics.anchor_gas.inc(gas)
 
     settle_heap()
     share_the_interpreter()

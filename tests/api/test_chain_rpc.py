@@ -7,6 +7,7 @@ import pytest
 
 from api.deps import RateLimiter
 from api.routers.chain import CLIENT_VERSION, MAX_LOG_BLOCKS
+from api.state import app_state
 from ledger.chain.abi import ledger_abi
 from ledger.checker.client import CaseState
 from ledger.core.encoding import hex0x
@@ -22,7 +23,7 @@ def site(tmp_path_factory):
         case = CaseState.new("KTP-JKS-2026-000123")
         site.submit(case, "application.submitted", "Permohonan KTP-el diterima")
         site.anchor()
-        site.app.state.citizen_limiter = RateLimiter(6000)  # these tests ask a lot; the limit has its own
+        app_state(site.app).citizen_limiter = RateLimiter(6000)  # these tests ask a lot; the limit has its own
         yield site
 
 
@@ -113,14 +114,15 @@ def test_nothing_else_is_served_and_nothing_changes(site):
 
 
 def test_the_citizen_rate_limit_applies(site):
-    limiter, site.app.state.citizen_limiter = site.app.state.citizen_limiter, RateLimiter(6)
+    state = app_state(site.app)
+    limiter, state.citizen_limiter = state.citizen_limiter, RateLimiter(6)
     try:
         answers = [
             httpx.post(f"{site.url}/chain-rpc", json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})
             for _ in range(3)
         ]
     finally:
-        site.app.state.citizen_limiter = limiter
+        state.citizen_limiter = limiter
     assert answers[0].status_code == 200 and answers[-1].status_code == 429
     assert answers[-1].headers["content-type"] == "application/problem+json"
 
