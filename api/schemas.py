@@ -7,19 +7,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.problems import TITLES
+from ledger.core.encoding import UINT32_MAX
+from ledger.core.events import AGENCY_PATTERN, EVENT_ID_PATTERN, SUMMARY_MAX
 
 Hex = str
+# ledger.core.events' rules as whole-string patterns, for bodies and path parameters alike
+EVENT_ID = f"^{EVENT_ID_PATTERN}$"
+AGENCY = f"^{AGENCY_PATTERN}$"
 
 
 class ServiceEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    eventId: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")
-    agency: str = Field(pattern=r"^[a-z0-9.-]{1,32}$")
+    eventId: str = Field(pattern=EVENT_ID)
+    agency: str = Field(pattern=AGENCY)
     caseCommitment: Hex
-    caseSeq: int = Field(ge=1, le=2**32 - 1)
+    caseSeq: int = Field(ge=1, le=UINT32_MAX)
     prevEventHash: Hex
     eventType: str
-    summary: str = Field(max_length=280)
+    summary: str = Field(max_length=SUMMARY_MAX)
     occurredAt: int
     payloadDigest: Hex
 

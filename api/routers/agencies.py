@@ -12,7 +12,9 @@ from api.deps import LedgerDep, in_thread
 from api.problems import error_response, problem_body
 from api.responses import json_response
 from api.schemas import (
+    AGENCY,
     BODY_PROBLEM_RESPONSES,
+    EVENT_ID,
     PROBLEM_RESPONSES,
     ErasureOut,
     ReceiptOut,
@@ -115,8 +117,8 @@ async def erase(request: Request, ledger: LedgerDep) -> Response:
 )
 async def get_event(
     ledger: LedgerDep,
-    agency: str = Path(pattern=r"^[a-z0-9.-]{1,32}$"),
-    eventId: str = Path(pattern=r"^[A-Za-z0-9._:-]{1,64}$"),  # noqa: N803 - the public name
+    agency: str = Path(pattern=AGENCY),
+    eventId: str = Path(pattern=EVENT_ID),  # noqa: N803 - the public name
     x_saksi_timestamp: int = Header(ge=0),
     x_saksi_signature: str = Header(),
 ) -> Response:

@@ -9,6 +9,7 @@ from api.body import json_request_body, read_model
 from api.deps import LedgerDep, citizen_rate_limit, complaint_rate_limit, in_thread
 from api.responses import json_response
 from api.schemas import (
+    AGENCY,
     BODY_PROBLEM_RESPONSES,
     PROBLEM_RESPONSES,
     ComplaintIn,
@@ -80,7 +81,7 @@ async def file_complaint(request: Request, ledger: LedgerDep) -> Response:
 )
 async def complaints_inbox(
     ledger: LedgerDep,
-    agency: str = Path(pattern=r"^[a-z0-9.-]{1,32}$"),
+    agency: str = Path(pattern=AGENCY),
     x_saksi_timestamp: int = Header(ge=0),
     x_saksi_signature: str = Header(),
     after: int = Query(0, ge=0),

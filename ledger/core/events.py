@@ -54,9 +54,14 @@ EVENT_FIELDS = (
     "payloadDigest",
 )
 
-EVENT_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-AGENCY_RE = re.compile(r"[a-z0-9.-]{1,32}")
-EVENT_TYPE_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+# The event rules, stated once: parse_event checks whole strings against these (fullmatch), and the
+# API's path and body patterns (api.schemas, the OpenAPI document) are the same rules anchored.
+EVENT_ID_PATTERN = r"[A-Za-z0-9._:-]{1,64}"
+AGENCY_PATTERN = r"[a-z0-9.-]{1,32}"
+EVENT_TYPE_PATTERN = r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+"
+EVENT_ID_RE = re.compile(EVENT_ID_PATTERN)
+AGENCY_RE = re.compile(AGENCY_PATTERN)
+EVENT_TYPE_RE = re.compile(EVENT_TYPE_PATTERN)
 EVENT_TYPE_MAX = 64
 SUMMARY_MAX = 280
 
