@@ -20,6 +20,7 @@ a public chain.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -176,7 +177,8 @@ class ChainWindow:
             address = address[0]
         if not _is_contract(address, self.contract):
             raise WindowRefused(-32602, "only the ledger contract's logs are served here")
-        start, end = _block_tag(query.get("fromBlock"), self.head), _block_tag(query.get("toBlock"), self.head)
+        head = functools.cache(self.head)  # asked of the node at most once, whichever tags say "latest"
+        start, end = _block_tag(query.get("fromBlock"), head), _block_tag(query.get("toBlock"), head)
         if end - start + 1 > MAX_LOG_BLOCKS:
             raise WindowRefused(-32602, f"at most {MAX_LOG_BLOCKS} blocks per eth_getLogs")
         if end < start:

@@ -131,3 +131,21 @@ def test_absent_when_the_chain_is_external(client):
     response = client.post("/chain-rpc", json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})
     assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
     assert client.get("/v1/info").json()["publicRpcUrl"] is None
+
+
+def test_get_logs_asks_the_node_for_its_head_once():
+    """fromBlock and toBlock both 'latest' (or absent) resolve against one eth_blockNumber, not two."""
+    from api.routers.chain import ChainWindow
+    from ledger.chain.abi import ledger_abi
+
+    asked: list[str] = []
+
+    def node(method, params):
+        asked.append(method)
+        return "0x7" if method == "eth_blockNumber" else []
+
+    contract = b"\x11" * 20
+    assert ledger_abi().view_selectors()  # the window needs the ABI it serves
+    window = ChainWindow(node, 31337, contract)
+    assert window.answer("eth_getLogs", [{"address": "0x" + contract.hex()}]) == []
+    assert asked == ["eth_blockNumber", "eth_getLogs"]
