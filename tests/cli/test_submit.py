@@ -274,7 +274,8 @@ def test_bulk_submission_never_asks_the_citizen_routes(tmp_path, ledger):
     assert {h.case_seq for h in heads.values()} == {3}
 
 
-def test_the_client_waits_as_long_as_retry_after_says(tmp_path, ledger):
+def busy_once(ledger, retry_after_s: int):
+    """The app, but its first POST is answered 429 with Retry-After, as an overloaded server would."""
     app = create_app(ledger.settings, ledger=ledger)
     busy = {"left": 1}
 
@@ -282,8 +283,16 @@ def test_the_client_waits_as_long_as_retry_after_says(tmp_path, ledger):
     async def overloaded(request, call_next):
         if request.method == "POST" and busy["left"]:
             busy["left"] -= 1
-            return JSONResponse({"status": 429, "title": "busy"}, status_code=429, headers={"Retry-After": "1"})
+            return JSONResponse(
+                {"status": 429, "title": "busy"}, status_code=429, headers={"Retry-After": str(retry_after_s)}
+            )
         return await call_next(request)
+
+    return app
+
+
+def test_the_client_waits_as_long_as_retry_after_says(tmp_path, ledger):
+    app = busy_once(ledger, retry_after_s=1)
 
     source = tmp_path / "events.jsonl"
     _write_events(source, cases=2, steps=1)
@@ -449,15 +458,7 @@ def test_in_a_terminal_the_bar_knows_the_total_and_says_when_the_server_is_busy(
 
     from ledger.keys import write_keystore
 
-    app = create_app(ledger.settings, ledger=ledger)
-    busy = {"left": 1}
-
-    @app.middleware("http")
-    async def overloaded(request, call_next):
-        if request.method == "POST" and busy["left"]:
-            busy["left"] -= 1
-            return JSONResponse({"status": 429, "title": "busy"}, status_code=429, headers={"Retry-After": "2"})
-        return await call_next(request)
+    app = busy_once(ledger, retry_after_s=2)
 
     keystore = tmp_path / "dukcapil.json"
     write_keystore(keystore, DUKCAPIL.key, "test-only", demo=True)
