@@ -19,6 +19,7 @@ from ledger.core.events import Domain
 from ledger.errors import InvalidInput, NotFound
 
 CONFIG_FILE = "config.json"
+COUNTS_WHEN = frozenset({"anchored", "witnessed"})
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,25 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     cors_origins: tuple[str, ...] = ()
     complaints_agency: str = ""  # agency code the complaints desk signs as
+    # Witnessing (c2sp.org/tlog-witness): the C2SP tlog-policy file naming the witnesses and the quorum,
+    # a path relative to the data directory (or absolute); empty: no witnesses.
+    witness_policy: str = ""
+    # What a checkpoint needs before citizens verify against it: "anchored", "witnessed" or both.
+    # Empty: "anchored", and "witnessed" too when a witness policy is set.
+    checkpoint_counts_when: tuple[str, ...] = ()
+    checkpoint_every_seconds: float = 1.0  # a grown tree is checkpointed (and sent to witnesses) this often
+    witness_timeout_s: float = 5.0
+    # Anchoring waits this long for a witnessed checkpoint before it anchors one the witnesses have not
+    # cosigned (witnesses down must not stop anchoring).
+    witness_grace_seconds: float = 60.0
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
+        unknown = set(self.checkpoint_counts_when) - COUNTS_WHEN
+        if unknown:
+            raise InvalidInput(
+                f"setting 'checkpoint_counts_when' may hold only {sorted(COUNTS_WHEN)}, not {sorted(unknown)[0]!r}"
+            )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.data_dir) / 'saksi.db'}")
 
@@ -73,6 +90,20 @@ class Settings:
     def origin(self) -> str:
         domain = self.domain
         return default_origin(domain.chain_id, domain.verifying_contract)
+
+    @property
+    def policy_path(self) -> Path | None:
+        if not self.witness_policy:
+            return None
+        path = Path(self.witness_policy)
+        return path if path.is_absolute() else Path(self.data_dir) / path
+
+    @property
+    def counts_when(self) -> frozenset[str]:
+        """What a checkpoint needs to count for citizens (FORMATS §9.2)."""
+        if self.checkpoint_counts_when:
+            return frozenset(self.checkpoint_counts_when)
+        return frozenset({"anchored", "witnessed"} if self.witness_policy else {"anchored"})
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -36,7 +36,7 @@ from ledger.chain.port import (
     SignedTx,
     TxStatus,
 )
-from ledger.core.checkpoint import default_origin
+from ledger.core.checkpoint import Checkpoint, default_origin
 from ledger.core.encoding import hex0x
 from ledger.errors import ChainUnavailable, RetryLater, RootMismatch, SaksiError, VerificationFailed
 from ledger.services.proofs import consistency_proof, make_checkpoint, root_at
@@ -142,6 +142,7 @@ class AnchorWorker:
         clock_ms: Callable[[], int],
         settings: AnchorSettings | None = None,
         origin: str | None = None,
+        choose: Callable[[], Checkpoint | None] | None = None,
     ) -> None:
         self.store = store
         self.chain = chain
@@ -149,6 +150,9 @@ class AnchorWorker:
         self.settings = settings or AnchorSettings()
         self.origin = origin or default_origin(chain.chain_id, chain.contract_address)
         self._scope = (chain.chain_id, chain.contract_address)
+        #: Which checkpoint to anchor when one is due (None: not yet); default: the whole tree, now.
+        #: With witnesses, ledger.services.witnessing.anchor_chooser prefers checkpoints they cosigned.
+        self._choose = choose or (lambda: make_checkpoint(self.store, self.origin, self.clock_ms))
         self._failures = 0
         self._backoff_s = 0.0
         self._next_attempt_ms = 0
@@ -253,7 +257,9 @@ class AnchorWorker:
     # --- anchoring a new checkpoint ---
 
     def _anchor(self, now: int, tick: _Tick) -> AnchorTickResult:
-        checkpoint = make_checkpoint(self.store, self.origin, self.clock_ms)
+        checkpoint = self._choose()
+        if checkpoint is None:
+            return self._result("waiting", None, None, tick)
         size, root = checkpoint.tree_size, checkpoint.root_hash
         if self._already_on_chain(size, root, now, tick):
             return self._result("recorded", size, None, tick)

@@ -142,6 +142,34 @@ anchors = Table(
     CheckConstraint("status IN ('pending', 'mined', 'confirmed', 'dropped')", name="status"),
 )
 
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("tree_size", BigInteger, ForeignKey("checkpoints.tree_size"), primary_key=True, autoincrement=False),
+    Column("key_name", Text, primary_key=True),
+    Column("key_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("signature", LargeBinary, nullable=False, comment="after the key id: u64 timestamp || Ed25519 signature"),
+    Column("received_at", BigInteger, nullable=False),
+    comment="Witnesses' cosignature/v1 lines (c2sp.org/tlog-cosignature) over stored checkpoints, as returned.",
+)
+
+witness_progress = Table(
+    "witness_progress",
+    metadata,
+    Column("key_name", Text, primary_key=True),
+    Column("key_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("tree_size", BigInteger, nullable=False, comment="the size the witness last cosigned or named (409)"),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+witnessed_checkpoints = Table(
+    "witnessed_checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, ForeignKey("checkpoints.tree_size"), primary_key=True, autoincrement=False),
+    Column("policy_hash", LargeBinary(32), primary_key=True, comment="SHA-256 of the policy file whose quorum met"),
+    Column("met_at", BigInteger, nullable=False),
+)
+
 complaints = Table(
     "complaints",
     metadata,

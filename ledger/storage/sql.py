@@ -35,6 +35,7 @@ from ledger.storage.schema import (
     tree_nodes,
 )
 from ledger.storage.stats import StatsQueries
+from ledger.storage.witnessing import WitnessingRepository
 
 _log = logging.getLogger("ledger.storage")
 
@@ -296,6 +297,11 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries):
     @property
     def erasures(self) -> ErasureRepository:
         return ErasureRepository(self.conn)
+
+    @property
+    def witnessing(self) -> WitnessingRepository:
+        """Cosignatures, each witness's progress, witnessed checkpoints (writes need a WriteTx)."""
+        return WitnessingRepository(self.conn)
 
 
 class WriteTx(Reader, CheckpointWrites, AgencyWrites):
