@@ -131,6 +131,10 @@ class InfoOut(BaseModel):
     contract: Hex
     eip712Domain: dict[str, Any]
     publicRpcUrl: str | None
+    logVkey: str | None = Field(
+        description="the log's C2SP signed-note verifier key (c2sp.org/signed-note@v1.0.0, Ed25519, named by "
+        "the origin): it signs every checkpoint of /tlog/checkpoint"
+    )
     version: str
 
 

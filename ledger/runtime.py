@@ -7,6 +7,7 @@ services receive them.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,16 @@ from ledger.chain.port import ChainReader
 from ledger.config import Settings
 from ledger.core.encoding import hex0x, parse_address
 from ledger.errors import ChainUnavailable, Conflict, InvalidInput, SaksiError
-from ledger.keys import new_keystore, read_keystore, write_keystore
+from ledger.core.note import NoteSigner, Vkey
+from ledger.keys import (
+    is_demo_keystore,
+    new_keystore,
+    new_note_keystore,
+    note_keystore_vkey,
+    read_keystore,
+    read_note_keystore,
+    write_keystore,
+)
 from ledger.services.ledger import Ledger
 from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
 from ledger.storage.sql import SqlStore
@@ -27,6 +37,9 @@ if TYPE_CHECKING:  # the adapters and workers load on first use (the CLI's start
     from ledger.services.registry import RegistryMirror
 
 OPERATOR_KEYSTORE = "keys/operator.json"
+# The log's Ed25519 note-signing key (c2sp.org/signed-note), named by the checkpoint origin: it signs
+# every checkpoint the log serves (FORMATS 9.1); beside the operator key, under the same password.
+LOG_KEYSTORE = "keys/log-note.json"
 AUDIT_LATEST = "audit-latest.json"
 AUDIT_CURSOR = "audit-cursor.json"  # where `saksi audit --incremental` resumes (written after a clean audit)
 EMBEDDED_DIR = "chain"
@@ -93,6 +106,34 @@ def open_chain_reader(settings: Settings, rpc_url: str | None = None) -> ChainRe
 
 def operator_key(settings: Settings, password: str) -> bytes:
     return read_keystore(Path(settings.data_dir) / OPERATOR_KEYSTORE, password)
+
+
+def log_keystore(settings: Settings) -> Path:
+    return Path(settings.data_dir) / LOG_KEYSTORE
+
+
+def log_signer(settings: Settings, password: str) -> NoteSigner:
+    """The log's note signer, from its keystore; created (and said so in the log) when the data directory
+    has none yet: one initialised before the log signed its checkpoints. The key name is the origin, and
+    a demo data directory's key gets the demo's fast KDF like its operator key."""
+    path = log_keystore(settings)
+    if path.exists():
+        signer = read_note_keystore(path, password)
+        if signer.vkey.name != settings.origin:
+            raise InvalidInput(
+                f"{path} signs as {signer.vkey.name!r}, but this ledger's checkpoint origin is {settings.origin!r}"
+            )
+        return signer
+    demo = is_demo_keystore(Path(settings.data_dir) / OPERATOR_KEYSTORE)
+    signer = new_note_keystore(path, settings.origin, password, demo=demo)
+    logging.getLogger("ledger.runtime").info("created the log's note-signing key %s: vkey %s", path, signer.vkey)
+    return signer
+
+
+def log_vkey(settings: Settings) -> Vkey | None:
+    """The log's public verifier key (no password needed), or None before the log has a key."""
+    path = log_keystore(settings)
+    return note_keystore_vkey(path) if path.exists() else None
 
 
 def open_chain(settings: Settings, key: bytes, contract: bytes | None = None, serving: bool = False) -> RpcChain:
@@ -167,6 +208,8 @@ def init_data_dir(
         if close:
             close()
     settings.save()
+    if not log_keystore(settings).exists():
+        new_note_keystore(log_keystore(settings), settings.origin, password, demo=demo)
     return settings
 
 
@@ -189,6 +232,7 @@ class Runtime:
     chain: RpcChain
     mirror: RegistryMirror
     worker: AnchorWorker
+    log_signer: NoteSigner
 
     @property
     def workers(self) -> tuple[RegistryMirror, AnchorWorker]:
@@ -211,10 +255,19 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
 
     `serving`: a long-running server (WAL checkpoints from a thread, the embedded chain in a child process)."""
     from ledger.services.anchoring import AnchorSettings, AnchorWorker
+    from ledger.services.proofs import sign_unsigned_checkpoints
     from ledger.services.registry import RegistryMirror
 
     key = operator_key(settings, password)
+    signer = log_signer(settings, password)
     store = open_store(settings, serving=serving)
+    try:
+        signed = sign_unsigned_checkpoints(store, signer)
+    except BaseException:
+        store.close()
+        raise
+    if signed:
+        logging.getLogger("ledger.runtime").info("signed %d checkpoints made before the log had its key", signed)
     try:
         chain = open_chain(settings, key, serving=serving)
     except BaseException:
@@ -223,7 +276,7 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
     complaints_key = None
     if settings.complaints_agency and agency_keystore(settings, settings.complaints_agency).exists():
         complaints_key = read_keystore(agency_keystore(settings, settings.complaints_agency), password)
-    ledger = Ledger(settings, store, clock_ms, complaints_key=complaints_key)
+    ledger = Ledger(settings, store, clock_ms, complaints_key=complaints_key, log_vkey=signer.vkey)
     mirror = RegistryMirror(
         store, chain, clock_ms, start_block=settings.deploy_block, confirmations=max(1, settings.confirmations)
     )
@@ -237,8 +290,9 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
             confirmations=max(1, settings.confirmations),
         ),
         origin=settings.origin,
+        signer=signer,
     )
-    return Runtime(settings, store, ledger, chain, mirror, worker)
+    return Runtime(settings, store, ledger, chain, mirror, worker, signer)
 
 
 def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None) -> None:
@@ -274,6 +328,11 @@ def anchor_everything(runtime: Runtime, timeout_s: float = 120.0):
     from ledger.services.anchoring import anchor_now
 
     result, status, _ = anchor_now(
-        runtime.store, runtime.chain, runtime.ledger.clock_ms, runtime.settings.origin, timeout_s=timeout_s
+        runtime.store,
+        runtime.chain,
+        runtime.ledger.clock_ms,
+        runtime.settings.origin,
+        timeout_s=timeout_s,
+        signer=runtime.log_signer,
     )
     return result, status

@@ -38,6 +38,7 @@ from ledger.chain.port import (
 )
 from ledger.core.checkpoint import Checkpoint, default_origin
 from ledger.core.encoding import hex0x
+from ledger.core.note import NoteSigner
 from ledger.errors import ChainUnavailable, RetryLater, RootMismatch, SaksiError, VerificationFailed
 from ledger.services.proofs import consistency_proof, make_checkpoint, root_at
 from ledger.storage import anchors as rows
@@ -142,9 +143,12 @@ class AnchorWorker:
         clock_ms: Callable[[], int],
         settings: AnchorSettings | None = None,
         origin: str | None = None,
+        signer: NoteSigner | None = None,
         choose: Callable[[], Checkpoint | None] | None = None,
     ) -> None:
         self.store = store
+        # the log's note-signing key: every checkpoint the worker makes is signed (FORMATS 9.1)
+        self.signer = signer
         self.chain = chain
         self.clock_ms = clock_ms
         self.settings = settings or AnchorSettings()
@@ -152,7 +156,7 @@ class AnchorWorker:
         self._scope = (chain.chain_id, chain.contract_address)
         #: Which checkpoint to anchor when one is due (None: not yet); default: the whole tree, now.
         #: With witnesses, ledger.services.witnessing.anchor_chooser prefers checkpoints they cosigned.
-        self._choose = choose or (lambda: make_checkpoint(self.store, self.origin, self.clock_ms))
+        self._choose = choose or (lambda: make_checkpoint(self.store, self.origin, self.clock_ms, self.signer))
         self._failures = 0
         self._backoff_s = 0.0
         self._next_attempt_ms = 0
@@ -447,6 +451,7 @@ def anchor_now(
     poll_s: float = 0.25,
     sleep: Callable[[float], None] | None = None,
     monotonic: Callable[[], float] | None = None,
+    signer: NoteSigner | None = None,
 ) -> tuple[AnchorTickResult, AnchorStatus, int]:
     """Anchor the tree as it is now, whatever the thresholds, and wait until an anchor covering it is mined.
 
@@ -463,7 +468,12 @@ def anchor_now(
     sleep = sleep or time.sleep
     monotonic = monotonic or time.monotonic
     worker = AnchorWorker(
-        store, chain, clock_ms, AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1), origin=origin
+        store,
+        chain,
+        clock_ms,
+        AnchorSettings(every_leaves=1, every_seconds=0, confirmations=1),
+        origin=origin,
+        signer=signer,
     )
     with store.read() as reader:
         target = reader.tree_size()

@@ -12,6 +12,7 @@ from ledger.core.bundle import Anchor, ProofBundle
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
+from ledger.core.note import Vkey
 from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs, stats
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
@@ -42,8 +43,11 @@ class Ledger:
         store: SqlStore,
         clock_ms: Callable[[], int],
         complaints_key: bytes | None = None,
+        log_vkey: Vkey | None = None,
     ) -> None:
         self.settings = settings
+        # the log's note-signing key (FORMATS 9.1), published in /v1/info; None for a ledger without one
+        self.log_vkey = log_vkey
         self.store = store
         self.clock_ms = clock_ms
         self.domain: Domain = settings.domain
@@ -161,6 +165,7 @@ class Ledger:
             "contract": hex0x(self.domain.verifying_contract),
             "eip712Domain": self.domain.to_json(),
             "publicRpcUrl": self.settings.public_rpc_url or None,
+            "logVkey": None if self.log_vkey is None else str(self.log_vkey),
             "version": VERSION,
         }
 

@@ -35,7 +35,7 @@ from typing import Protocol
 import httpx
 
 from ledger.core.checkpoint import Checkpoint
-from ledger.core.note import Note, NoteSignature, verify_note
+from ledger.core.note import Note, NoteSignature, NoteSigner, verify_note
 from ledger.core.policy import Policy, PolicyWitness
 from ledger.errors import RetryLater, SaksiError
 from ledger.services.proofs import consistency_proof, make_checkpoint
@@ -182,7 +182,7 @@ class WitnessWorker:
         store: SqlStore,
         policy: Policy,
         policy_text: str | bytes,
-        log_signer: Callable[[str], NoteSignature],
+        log_signer: NoteSigner,
         origin: str,
         clock_ms: Callable[[], int],
         settings: WitnessSettings | None = None,
@@ -191,7 +191,7 @@ class WitnessWorker:
         self.store = store
         self.policy = policy
         self.policy_hash = policy_hash(policy_text)
-        self.sign = log_signer
+        self.signer = log_signer
         self.origin = origin
         self.clock_ms = clock_ms
         self.settings = settings or WitnessSettings()
@@ -221,7 +221,7 @@ class WitnessWorker:
         checkpoint = self._checkpoint(now)
         if checkpoint is None or checkpoint.tree_size == 0:
             return WitnessTickResult(None)
-        note = Note(checkpoint.to_text(), (self.sign(checkpoint.to_text()),))
+        note = Note(checkpoint.to_text(), (self.signer.sign(checkpoint.to_text()),))
         with self.store.read() as reader:
             have = {(c.key_name, c.key_id) for c in reader.witnessing.cosignatures_for(checkpoint.tree_size)}
             progress = reader.witnessing.progress()
@@ -252,7 +252,7 @@ class WitnessWorker:
             created = reader.witnessing.newest_checkpoint_created_at()
         grown = latest is None or size > latest[0]
         if grown and (created is None or now - created >= self.settings.checkpoint_every_s * 1000):
-            return make_checkpoint(self.store, self.origin, self.clock_ms)
+            return make_checkpoint(self.store, self.origin, self.clock_ms, self.signer)
         if latest is None:
             return None
         return Checkpoint(latest[2], latest[0], latest[1])
@@ -421,6 +421,7 @@ def anchor_chooser(
     policy_hash: bytes,
     scope: tuple[int, bytes],
     grace_s: float,
+    signer: NoteSigner | None = None,
 ) -> Callable[[], Checkpoint | None]:
     """What the anchoring worker anchors when a policy names witnesses: the newest checkpoint their
     quorum cosigned, if it is newer than the last anchor (so anchored checkpoints are witnessed ones);
@@ -436,7 +437,7 @@ def anchor_chooser(
             return Checkpoint(witnessed[2], witnessed[0], witnessed[1])
         if waiting_since is not None and clock_ms() - waiting_since >= grace_s * 1000:
             log.warning("no witnessed checkpoint within %.0f s: anchoring one the witnesses have not cosigned", grace_s)
-            return make_checkpoint(store, origin, clock_ms)
+            return make_checkpoint(store, origin, clock_ms, signer)
         return None
 
     return choose

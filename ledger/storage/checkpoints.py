@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.note import Note, NoteSignature, Vkey
 from ledger.errors import Conflict
 from ledger.storage.anchors import ANCHORED_SQL
 from ledger.storage.queries import Queries
@@ -31,6 +33,52 @@ class CheckpointQueries(Queries):
     def checkpoint(self, tree_size: int) -> tuple[int, bytes, str] | None:
         rows = self._all("SELECT tree_size, root_hash, origin FROM checkpoints WHERE tree_size = ?", (tree_size,))
         return None if not rows else (rows[0][0], bytes(rows[0][1]), rows[0][2])
+
+    def signed_checkpoint(self, log_vkey: Vkey, tree_size: int | None = None) -> Note | None:
+        """The checkpoint as the signed note the log serves (c2sp.org/tlog-checkpoint): its text with the
+        log's signature under ``log_vkey``; the newest signed one when ``tree_size`` is None. None when
+        there is no such checkpoint or it is not signed (yet)."""
+        if tree_size is None:
+            rows = self._all(
+                "SELECT tree_size, root_hash, origin, log_signature FROM checkpoints "
+                "WHERE log_signature IS NOT NULL ORDER BY tree_size DESC LIMIT 1"
+            )
+        else:
+            rows = self._all(
+                "SELECT tree_size, root_hash, origin, log_signature FROM checkpoints "
+                "WHERE tree_size = ? AND log_signature IS NOT NULL",
+                (tree_size,),
+            )
+        if not rows:
+            return None
+        size, root, origin, signature = rows[0]
+        text = Checkpoint(origin, size, bytes(root)).to_text()
+        return Note(text, (NoteSignature(log_vkey.name, log_vkey.key_id, bytes(signature)),))
+
+    def signed_size_in(self, sizes: range) -> int | None:
+        """The smallest size of a signed checkpoint in ``sizes`` (a step-1 range), or None: whether some
+        checkpoint needs a partial tile (ledger.core.tiles.Tile.sizes_needing)."""
+        rows = self._all(
+            "SELECT tree_size FROM checkpoints WHERE tree_size >= ? AND tree_size < ? AND log_signature IS NOT NULL "
+            "ORDER BY tree_size LIMIT 1",
+            (sizes.start, sizes.stop),
+        )
+        return rows[0][0] if rows else None
+
+    def signed_sizes(self, after: int = -1) -> list[int]:
+        """The sizes of the signed checkpoints above ``after``, smallest first."""
+        rows = self._all(
+            "SELECT tree_size FROM checkpoints WHERE tree_size > ? AND log_signature IS NOT NULL ORDER BY tree_size",
+            (after,),
+        )
+        return [size for (size,) in rows]
+
+    def unsigned_checkpoints(self) -> list[tuple[int, bytes, str]]:
+        """Checkpoints without the log's signature (made before the log had a key), smallest first."""
+        rows = self._all(
+            "SELECT tree_size, root_hash, origin FROM checkpoints WHERE log_signature IS NULL ORDER BY tree_size"
+        )
+        return [(size, bytes(root), origin) for size, root, origin in rows]
 
     def anchor_for(self, tree_size: int) -> AnchorRecord | None:
         rows = self._all(
@@ -87,12 +135,32 @@ class CheckpointQueries(Queries):
 
 
 class CheckpointWrites(CheckpointQueries):
-    def add_checkpoint(self, tree_size: int, root_hash: bytes, origin: str, created_at: int) -> None:
+    def add_checkpoint(
+        self, tree_size: int, root_hash: bytes, origin: str, created_at: int, log_signature: bytes | None = None
+    ) -> None:
+        """Store a checkpoint (idempotent); a stored one without a signature gets ``log_signature``."""
         existing = self.checkpoint(tree_size)
         if existing is not None:
             if existing[1] != root_hash:
                 raise Conflict(f"checkpoint {tree_size} already stored with another root")
+            if log_signature is not None:
+                self.sign_checkpoint(tree_size, log_signature)
             return
         self.conn.execute(
-            insert(checkpoints).values(tree_size=tree_size, root_hash=root_hash, origin=origin, created_at=created_at)
+            insert(checkpoints).values(
+                tree_size=tree_size,
+                root_hash=root_hash,
+                origin=origin,
+                created_at=created_at,
+                log_signature=log_signature,
+            )
+        )
+
+    def sign_checkpoint(self, tree_size: int, log_signature: bytes) -> None:
+        """Record the log's signature of a checkpoint that has none (a signature once stored stays)."""
+        if len(log_signature) != 64:
+            raise ValueError("an Ed25519 signature is 64 bytes")
+        self._run(
+            "UPDATE checkpoints SET log_signature = ? WHERE tree_size = ? AND log_signature IS NULL",
+            (log_signature, tree_size),
         )

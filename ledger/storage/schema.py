@@ -125,6 +125,13 @@ checkpoints = Table(
     Column("root_hash", LargeBinary(32), nullable=False),
     Column("origin", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column(
+        "log_signature",
+        LargeBinary(64),
+        nullable=True,
+        comment="Ed25519 signature of the checkpoint text by the log key (c2sp.org/signed-note); "
+        "null for checkpoints made before the log had a key, until they are signed",
+    ),
 )
 
 anchors = Table(

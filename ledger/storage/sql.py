@@ -35,6 +35,7 @@ from ledger.storage.schema import (
     tree_nodes,
 )
 from ledger.storage.stats import StatsQueries
+from ledger.storage.tiles import TileQueries
 from ledger.storage.witnessing import WitnessingRepository
 
 _log = logging.getLogger("ledger.storage")
@@ -130,9 +131,9 @@ def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
     )
 
 
-class Reader(CheckpointQueries, AgencyQueries, StatsQueries):
+class Reader(CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
     """Queries shared by read and write transactions: the log's here, the checkpoints', the
-    registry's and the statistics' in their own modules (ledger.storage.queries says why the
+    registry's, the statistics' and the tiles' in their own modules (ledger.storage.queries says why the
     hot paths use the driver's cursor).
     """
 

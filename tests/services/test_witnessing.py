@@ -113,7 +113,7 @@ def make_worker(store: SqlStore, clock: FakeClock, transport: Transport, text: s
         store,
         Policy.parse(text),
         text,
-        LOG.sign,
+        LOG,
         ORIGIN,
         clock,
         WitnessSettings(checkpoint_every_s=1.0, min_backoff_s=1.0, max_backoff_s=8.0, refused_backoff_s=30.0),
@@ -222,7 +222,7 @@ def test_a_witness_ahead_of_the_log_is_an_error(store, appender, clock, scripted
 
 def test_the_anchoring_chooser_prefers_witnessed_checkpoints(store, appender, clock, scripted):
     text = policy_text()
-    choose = anchor_chooser(store, ORIGIN, clock, policy_hash(text), (0, b""), grace_s=30)
+    choose = anchor_chooser(store, ORIGIN, clock, policy_hash(text), (0, b""), grace_s=30, signer=LOG)
     case = CaseBuilder(DUKCAPIL)
     append(appender, 3, case)
     assert choose() is None  # nothing witnessed yet, and the leaves are young
