@@ -60,6 +60,7 @@ def create_app(
     ledger: Ledger,
     chain_probe: Callable[[], int] | None = None,
     anchor_status: Callable[[], Any] | None = None,
+    witness_status: Callable[[], Any] | None = None,
     chain_request: Callable[[str, list[Any]], Any] | None = None,
 ) -> FastAPI:
     """The app around a ledger built by the caller (`saksi serve` through ledger.runtime, which
@@ -103,6 +104,7 @@ def create_app(
         ),
         chain_probe=chain_probe,
         anchor_status=anchor_status,
+        witness_status=witness_status,
     )
     set_app_state(app, state)
     if settings.cors_origins:

@@ -49,3 +49,28 @@ class Metrics:
         self.anchor_failures = Gauge(
             "saksi_anchor_consecutive_failures", "Anchoring attempts failed in a row", registry=self.registry
         )
+        self.witnessed_size = Gauge(
+            "saksi_witnessed_tree_size",
+            "Largest checkpoint whose cosignatures meet the witness policy's quorum",
+            registry=self.registry,
+        )
+        self.witness_lag_leaves = Gauge(
+            "saksi_witness_lag_leaves", "Leaves of the newest checkpoint not yet witnessed", registry=self.registry
+        )
+        self.witness_lag_seconds = Gauge(
+            "saksi_witness_lag_seconds",
+            "Age of the newest checkpoint while it is not witnessed",
+            registry=self.registry,
+        )
+        self.witness_cosigned_size = Gauge(
+            "saksi_witness_cosigned_tree_size",
+            "Largest checkpoint each witness has cosigned",
+            ["witness"],
+            registry=self.registry,
+        )
+        self.witness_failures = Gauge(
+            "saksi_witness_consecutive_failures",
+            "Failed add-checkpoint requests in a row, per witness",
+            ["witness"],
+            registry=self.registry,
+        )

@@ -90,11 +90,32 @@ class AnchorOut(BaseModel):
     status: str | None = None
 
 
+class CosignedOut(BaseModel):
+    name: str = Field(description="the witness's name in the policy")
+    displayName: str = Field(description="its name for people (the policy's `# name:` comment), else the key name")
+    keyName: str
+    timestamp: int = Field(description="the cosignature's own time (unix seconds, signed by the witness)")
+
+
+class WitnessingOut(BaseModel):
+    quorumMet: bool
+    cosignedBy: list[CosignedOut]
+    witnessCount: int = Field(description="how many witnesses the policy names")
+
+
 class CheckpointOut(BaseModel):
     treeSize: int
     rootHash: Hex
     checkpoint: str
     anchor: AnchorOut | None
+    note: str | None = Field(
+        None,
+        description="the checkpoint as a C2SP signed note (c2sp.org/signed-note@v1.0.0): the log's Ed25519 "
+        "signature and every cosignature/v1 line stored for it (c2sp.org/tlog-cosignature); null when unsigned",
+    )
+    witnessing: WitnessingOut | None = Field(
+        None, description="who of the witness policy cosigned it (null without a policy); verifiers recompute it"
+    )
 
 
 class CheckpointItemOut(CheckpointOut):
@@ -134,6 +155,13 @@ class InfoOut(BaseModel):
     logVkey: str | None = Field(
         description="the log's C2SP signed-note verifier key (c2sp.org/signed-note@v1.0.0, Ed25519, named by "
         "the origin): it signs every checkpoint of /tlog/checkpoint"
+    )
+    witnessPolicy: str | None = Field(
+        None, description="the witness policy (c2sp.org/tlog-policy) the log collects cosignatures for, or null"
+    )
+    checkpointCountsWhen: list[str] = Field(
+        default_factory=list,
+        description='what a checkpoint needs before citizens verify against it: "anchored", "witnessed"',
     )
     version: str
 
@@ -243,7 +271,9 @@ class HealthOut(BaseModel):
 
 class ReadyOut(BaseModel):
     status: str = Field(description="ready or not-ready")
-    checks: dict[str, dict[str, Any]] = Field(description="database, anchoring, chain, anchorWorker: each with ok")
+    checks: dict[str, dict[str, Any]] = Field(
+        description="database, anchoring, chain, anchorWorker, witnessing (reported, never a reason for not-ready): each with ok"
+    )
 
 
 class JsonRpcErrorOut(BaseModel):

@@ -33,6 +33,8 @@ class AppState:
     chain_probe: Callable[[], int] | None = None
     # the anchoring worker's status, for /readyz and /metrics; None when no worker runs here
     anchor_status: Callable[[], Any] | None = None
+    # the witnessing worker's status (ledger.services.witnessing), for /readyz and /metrics; None without one
+    witness_status: Callable[[], Any] | None = None
 
 
 def app_state(app: Starlette) -> AppState:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from ledger.chain.port import ChainReader
 from ledger.config import Settings
 from ledger.core.encoding import hex0x, parse_address
-from ledger.errors import ChainUnavailable, Conflict, InvalidInput, SaksiError
 from ledger.core.note import NoteSigner, Vkey
+from ledger.core.policy import Policy
+from ledger.errors import ChainUnavailable, Conflict, InvalidInput, NotFound, SaksiError
 from ledger.keys import (
     is_demo_keystore,
     new_keystore,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the adapters and workers load on first use (the CLI's start
     from ledger.chain.rpc import RpcChain
     from ledger.services.anchoring import AnchorWorker
     from ledger.services.registry import RegistryMirror
+    from ledger.services.witnessing import WitnessWorker
 
 OPERATOR_KEYSTORE = "keys/operator.json"
 # The log's Ed25519 note-signing key (c2sp.org/signed-note), named by the checkpoint origin: it signs
@@ -233,6 +235,8 @@ class Runtime:
     mirror: RegistryMirror
     worker: AnchorWorker
     log_signer: NoteSigner
+    #: collects cosignatures when config.json names a witness policy (its own thread in `saksi serve`)
+    witnesses: WitnessWorker | None = None
 
     @property
     def workers(self) -> tuple[RegistryMirror, AnchorWorker]:
@@ -240,6 +244,8 @@ class Runtime:
         return (self.mirror, self.worker)
 
     def close(self) -> None:
+        if self.witnesses is not None:
+            self.witnesses.close()
         with contextlib.suppress(SaksiError):
             self.chain.close()
         self.store.close()
@@ -276,10 +282,43 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
     complaints_key = None
     if settings.complaints_agency and agency_keystore(settings, settings.complaints_agency).exists():
         complaints_key = read_keystore(agency_keystore(settings, settings.complaints_agency), password)
-    ledger = Ledger(settings, store, clock_ms, complaints_key=complaints_key, log_vkey=signer.vkey)
+    loaded = load_witness_policy(settings)
+    ledger = Ledger(
+        settings, store, clock_ms, complaints_key=complaints_key, log_vkey=signer.vkey, witness_policy=loaded
+    )
     mirror = RegistryMirror(
         store, chain, clock_ms, start_block=settings.deploy_block, confirmations=max(1, settings.confirmations)
     )
+    witnesses = choose = None
+    if loaded is not None:
+        from ledger.services.witnessing import WitnessSettings, WitnessWorker, anchor_chooser
+
+        policy, text = loaded
+        listed = policy.log_for(settings.origin)
+        if policy.logs and (listed is None or listed != signer.vkey):
+            raise InvalidInput(
+                f"the witness policy {settings.policy_path} does not list this log's key {signer.vkey} "
+                f"for origin {settings.origin!r}"
+            )
+        witnesses = WitnessWorker(
+            store,
+            policy,
+            text,
+            signer,
+            settings.origin,
+            clock_ms,
+            WitnessSettings(checkpoint_every_s=settings.checkpoint_every_seconds, timeout_s=settings.witness_timeout_s),
+        )
+        if "witnessed" in settings.counts_when:
+            choose = anchor_chooser(
+                store,
+                settings.origin,
+                clock_ms,
+                witnesses.policy_hash,
+                (chain.chain_id, chain.contract_address),
+                settings.witness_grace_seconds,
+                signer,
+            )
     worker = AnchorWorker(
         store,
         chain,
@@ -291,8 +330,27 @@ def build_runtime(settings: Settings, password: str, clock_ms=wall_clock_ms, ser
         ),
         origin=settings.origin,
         signer=signer,
+        choose=choose,
     )
-    return Runtime(settings, store, ledger, chain, mirror, worker, signer)
+    return Runtime(settings, store, ledger, chain, mirror, worker, signer, witnesses)
+
+
+def load_witness_policy(settings: Settings) -> tuple[Policy, str] | None:
+    """The witness policy config.json names (c2sp.org/tlog-policy), parsed and checked against this log:
+    if it lists logs, one must be this log's key; None without a policy."""
+    path = settings.policy_path
+    if path is None:
+        if "witnessed" in settings.counts_when:
+            raise InvalidInput("setting 'checkpoint_counts_when' asks for 'witnessed' but no 'witness_policy' is set")
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound(f"the witness policy {path} named in config.json does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"the witness policy {path} is unreadable: {exc}") from None
+    policy = Policy.parse(text)
+    return policy, text
 
 
 def run_background(runtime: Runtime, stop, interval_s: float = 1.0, on_tick=None) -> None:

@@ -50,6 +50,16 @@ async def readyz(ledger: LedgerDep, state: StateDep) -> Response:
             "pendingSize": status.pending_size,
         }
     ready = all(c["ok"] for c in checks.values())
+    witnessing = state.witness_status
+    if witnessing is not None:
+        # Reported, never a reason to take the server out of rotation: events are accepted and anchored
+        # while witnesses are down, and citizens' pages say that witnessing lags (FORMATS §11).
+        ws = witnessing()
+        checks["witnessing"] = {
+            "ok": ws.lag_leaves == 0 or ws.seconds_unwitnessed <= ledger.settings.max_anchor_lag_s,
+            "affectsReadiness": False,
+            **ws.to_json(),
+        }
     return json_response({"status": "ready" if ready else "not-ready", "checks": checks}, 200 if ready else 503)
 
 
@@ -74,4 +84,13 @@ async def metrics(ledger: LedgerDep, state: StateDep) -> Response:
         status = worker()
         m.chain_available.set(1 if status.chain_available else 0)
         m.anchor_failures.set(status.consecutive_failures)
+    witnessing = state.witness_status
+    if witnessing is not None:
+        ws = witnessing()
+        m.witnessed_size.set(ws.witnessed_size)
+        m.witness_lag_leaves.set(ws.lag_leaves)
+        m.witness_lag_seconds.set(ws.seconds_unwitnessed)
+        for w in ws.witnesses:
+            m.witness_cosigned_size.labels(w.name).set(w.cosigned_size)
+            m.witness_failures.labels(w.name).set(w.consecutive_failures)
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

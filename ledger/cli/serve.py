@@ -90,6 +90,7 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
         ledger=runtime.ledger,
         chain_probe=runtime.chain.block_number,
         anchor_status=runtime.worker.status if workers else None,
+        witness_status=runtime.witnesses.status if workers and runtime.witnesses is not None else None,
         # on the embedded chain the citizen page, verify and monitor read it through this server
         chain_request=runtime.chain.request if runtime.settings.chain == "embedded" else None,
     )
@@ -105,8 +106,14 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
     background = threading.Thread(
         target=run_background, args=(runtime, stop), kwargs={"on_tick": count_gas}, name="saksi-workers", daemon=True
     )
+    # witnesses answer at their own pace: their own thread, so a slow one never holds up anchoring
+    witnessing = None
+    if workers and runtime.witnesses is not None:
+        witnessing = threading.Thread(target=runtime.witnesses.run, args=(stop,), name="saksi-witnessing", daemon=True)
     if workers:
         background.start()
+        if witnessing is not None:
+            witnessing.start()
     exit_cleanly_on_sigterm()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **uvicorn_options())
@@ -114,6 +121,8 @@ def serve_runtime(runtime: Runtime, host: str, port: int, workers: bool = True) 
         stop.set()
         if workers:
             background.join(timeout=10)
+            if witnessing is not None:
+                witnessing.join(timeout=10)
         runtime.close()
 
 

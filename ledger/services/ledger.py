@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from ledger.core.bundle import Anchor, ProofBundle
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
-from ledger.core.note import Vkey
+from ledger.core.note import Note, NoteSignature, Vkey
+from ledger.core.policy import Policy
 from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs, stats
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
@@ -25,14 +27,54 @@ VERSION = "0.1.0"
 
 
 @dataclass(frozen=True)
+class Cosigned:
+    """A policy witness that cosigned a checkpoint, and when (its cosignature's own timestamp)."""
+
+    name: str
+    display_name: str
+    key_name: str
+    timestamp: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "displayName": self.display_name,
+            "keyName": self.key_name,
+            "timestamp": self.timestamp,
+        }
+
+
+@dataclass(frozen=True)
+class Witnessing:
+    """Who of the policy's witnesses cosigned a checkpoint; the verifier recomputes it from the note."""
+
+    quorum_met: bool
+    cosigned_by: tuple[Cosigned, ...]
+    witness_count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "quorumMet": self.quorum_met,
+            "cosignedBy": [c.to_json() for c in self.cosigned_by],
+            "witnessCount": self.witness_count,
+        }
+
+
+@dataclass(frozen=True)
 class CheckpointView:
     checkpoint: Checkpoint
     anchor: Anchor | None
     anchor_status: str | None
+    #: the checkpoint as a C2SP signed note: the log's signature and the witnesses' cosignatures
+    note: Note | None = None
+    #: None when no witness policy is configured
+    witnessing: Witnessing | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self.checkpoint.to_json()
         data["anchor"] = None if self.anchor is None else {**self.anchor.to_json(), "status": self.anchor_status}
+        data["note"] = None if self.note is None else self.note.serialize()
+        data["witnessing"] = None if self.witnessing is None else self.witnessing.to_json()
         return data
 
 
@@ -44,8 +86,13 @@ class Ledger:
         clock_ms: Callable[[], int],
         complaints_key: bytes | None = None,
         log_vkey: Vkey | None = None,
+        witness_policy: tuple[Policy, str] | None = None,
     ) -> None:
         self.settings = settings
+        # the witness policy (c2sp.org/tlog-policy) and its text, when config.json names one
+        self.policy = None if witness_policy is None else witness_policy[0]
+        self.policy_text = None if witness_policy is None else witness_policy[1]
+        self.policy_hash = None if witness_policy is None else hashlib.sha256(witness_policy[1].encode()).digest()
         # the log's note-signing key (FORMATS 9.1), published in /v1/info; None for a ledger without one
         self.log_vkey = log_vkey
         self.store = store
@@ -166,6 +213,8 @@ class Ledger:
             "eip712Domain": self.domain.to_json(),
             "publicRpcUrl": self.settings.public_rpc_url or None,
             "logVkey": None if self.log_vkey is None else str(self.log_vkey),
+            "witnessPolicy": self.policy_text,
+            "checkpointCountsWhen": sorted(self.settings.counts_when),
             "version": VERSION,
         }
 
@@ -263,22 +312,57 @@ class Ledger:
     # --- helpers -------------------------------------------------------------------------
 
     def _citizen_checkpoint(self, reader: Reader) -> CheckpointView | None:
-        """Citizens verify against the newest checkpoint the chain has accepted."""
-        found = reader.latest_anchored(*self._scope)
-        if found is None:
+        """Citizens verify against the newest checkpoint that counts (FORMATS §9.2): anchored on the
+        ledger contract, cosigned by the witness policy's quorum, or both, as config.json says."""
+        counts = self.settings.counts_when
+        if "witnessed" not in counts or self.policy_hash is None:
+            found = reader.latest_anchored(*self._scope)
+            if found is None:
+                return None
+            (size, root, origin), record = found
+            return self._view(reader, Checkpoint(origin, size, root), record)
+        if "anchored" in counts:
+            row = reader.witnessing.latest_witnessed_and_anchored(self.policy_hash, *self._scope)
+        else:
+            witnessed = reader.witnessing.latest_witnessed(self.policy_hash)
+            row = None if witnessed is None else witnessed[:3]
+        if row is None:
             return None
-        (size, root, origin), record = found
-        return self._view(Checkpoint(origin, size, root), record)
+        size, root, origin = row
+        return self._view(reader, Checkpoint(origin, size, root), reader.anchor_for(size))
 
     def _checkpoint_view(self, reader: Reader, checkpoint: Checkpoint) -> CheckpointView:
-        return self._view(checkpoint, reader.anchor_for(checkpoint.tree_size))
+        return self._view(reader, checkpoint, reader.anchor_for(checkpoint.tree_size))
 
-    @staticmethod
-    def _view(checkpoint: Checkpoint, record: AnchorRecord | None) -> CheckpointView:
+    def _view(self, reader: Reader, checkpoint: Checkpoint, record: AnchorRecord | None) -> CheckpointView:
+        note, witnessing = self._note(reader, checkpoint.tree_size)
         if record is None or record.tx_hash is None or record.block_number is None:
-            return CheckpointView(checkpoint, None, None if record is None else record.status)
+            return CheckpointView(checkpoint, None, None if record is None else record.status, note, witnessing)
         anchor = Anchor(record.chain_id, record.contract, record.tx_hash, record.block_number)
-        return CheckpointView(checkpoint, anchor, record.status)
+        return CheckpointView(checkpoint, anchor, record.status, note, witnessing)
+
+    def _note(self, reader: Reader, tree_size: int) -> tuple[Note | None, Witnessing | None]:
+        """The checkpoint's signed note with every cosignature stored for it, and who those are."""
+        if self.log_vkey is None:
+            return None, None
+        note = reader.signed_checkpoint(self.log_vkey, tree_size)
+        if note is None:
+            return None, None
+        stored = reader.witnessing.cosignatures_for(tree_size)
+        if stored:
+            note = note.with_signatures(NoteSignature(c.key_name, c.key_id, c.signature) for c in stored)
+        if self.policy is None:
+            return note, None
+        by_key = {(c.key_name, c.key_id): c for c in stored}
+        cosigned = tuple(
+            Cosigned(
+                w.name, w.display_name, w.vkey.name, int.from_bytes(by_key[(w.vkey.name, w.vkey.key_id)].signature[:8])
+            )
+            for w in self.policy.witnesses
+            if (w.vkey.name, w.vkey.key_id) in by_key
+        )
+        quorum = self.policy.quorum_met(c.name for c in cosigned)
+        return note, Witnessing(quorum, cosigned, len(self.policy.witnesses))
 
     @staticmethod
     def _event_json(stored: StoredEvent, anchored_size: int) -> dict[str, Any]:
