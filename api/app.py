@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import Response
 
 from api import problems
+from api.chain_window import ChainWindow
 from api.deps import RateLimited, RateLimiter, rate_limited_response
 from api.metrics import Metrics
 from api.request_limits import RequestLimits
@@ -96,11 +97,11 @@ def create_app(
         metrics=Metrics(),
         citizen_limiter=RateLimiter(settings.limits.citizen_rate_per_minute),
         complaint_limiter=RateLimiter(settings.limits.complaint_rate_per_hour / 60.0, burst=3),
-        # the embedded chain's read-only window, POST /chain-rpc (api.routers.chain): forwards to its node
+        # the embedded chain's read-only window, POST /chain-rpc (api.chain_window): forwards to its node
         chain_window=(
             None
             if chain_request is None
-            else chain.ChainWindow(chain_request, ledger.domain.chain_id, ledger.domain.verifying_contract)
+            else ChainWindow(chain_request, ledger.domain.chain_id, ledger.domain.verifying_contract)
         ),
         chain_probe=chain_probe,
         anchor_status=anchor_status,

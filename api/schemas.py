@@ -1,4 +1,5 @@
-"""API schemas for OpenAPI: separate from domain types; handlers return plain JSON built by services."""
+"""API schemas for OpenAPI: separate from domain types. The response models are also what the routes
+send: api.render builds them from the ledger's domain objects (ledger.services.views)."""
 
 from __future__ import annotations
 
@@ -174,6 +175,15 @@ class TimelineEvent(ServiceEventIn):
     leafHash: Hex
     receivedAt: int
     anchored: bool
+
+
+class EventRecordOut(TimelineEvent):
+    """GET /v1/events/{agency}/{eventId}: the event as on the timeline, with its case's head.
+
+    Renders the route (api.render.event_record) but is not yet its documented response model:
+    declaring it would change /openapi.json, which this refactor keeps byte for byte."""
+
+    caseHead: CaseHeadOut
 
 
 class TimelineOut(BaseModel):

@@ -15,9 +15,9 @@ from fastapi import Depends, Request
 from starlette.applications import Starlette
 
 if TYPE_CHECKING:
+    from api.chain_window import ChainWindow
     from api.deps import RateLimiter
     from api.metrics import Metrics
-    from api.routers.chain import ChainWindow
     from ledger.services.ledger import Ledger
 
 

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
+from api import render
 from api.body import json_request_body, read_json
 from api.deps import LedgerDep, in_thread
 from api.problems import error_response, problem_body
-from api.responses import json_response
+from api.responses import json_response, model_response
 from api.schemas import (
     AGENCY,
     BODY_PROBLEM_RESPONSES,
@@ -122,4 +123,5 @@ async def get_event(
     x_saksi_timestamp: int = Header(ge=0),
     x_saksi_signature: str = Header(),
 ) -> Response:
-    return json_response(await in_thread(ledger.event, agency, eventId, x_saksi_timestamp, x_saksi_signature))
+    record = await in_thread(ledger.event, agency, eventId, x_saksi_timestamp, x_saksi_signature)
+    return model_response(render.event_record(record))

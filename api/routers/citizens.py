@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.responses import Response
 
+from api import render
 from api.body import json_request_body, read_model
 from api.deps import LedgerDep, citizen_rate_limit, complaint_rate_limit, in_thread
-from api.responses import json_response
+from api.responses import json_response, model_response
 from api.schemas import (
     AGENCY,
     BODY_PROBLEM_RESPONSES,
@@ -33,7 +34,7 @@ Commitment = Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="HMAC-SHA256 case 
 )
 async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
     commitment = parse_hex("caseCommitment", caseCommitment, 32)
-    return json_response(await in_thread(ledger.case_timeline, commitment))
+    return model_response(render.timeline(await in_thread(ledger.case_timeline, commitment)))
 
 
 @router.get(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import PlainTextResponse, Response
 
+from api import render
 from api.deps import LedgerDep, in_thread
 from api.responses import json_response
 from api.schemas import HealthOut, ReadyOut
@@ -30,8 +31,8 @@ async def readyz(ledger: LedgerDep, state: StateDep) -> Response:
     try:
         status = await in_thread(ledger.status)
         checks["database"] = {"ok": True}
-        lag_ok = status["anchorLagSeconds"] <= ledger.settings.max_anchor_lag_s
-        checks["anchoring"] = {"ok": lag_ok, **status}
+        lag_ok = status.anchor_lag_s <= ledger.settings.max_anchor_lag_s
+        checks["anchoring"] = {"ok": lag_ok, **render.log_status(status).model_dump()}
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
         checks["database"] = {"ok": False, "error": str(exc).splitlines()[0]}
     probe = state.chain_probe
@@ -73,10 +74,10 @@ async def metrics(ledger: LedgerDep, state: StateDep) -> Response:
     m = state.metrics
     try:
         status = await in_thread(ledger.status)
-        m.tree_size.set(status["treeSize"])
-        m.anchored_size.set(status["anchoredSize"])
-        m.anchor_lag_leaves.set(status["unanchoredLeaves"])
-        m.anchor_lag_seconds.set(status["anchorLagSeconds"])
+        m.tree_size.set(status.tree_size)
+        m.anchored_size.set(status.anchored_size)
+        m.anchor_lag_leaves.set(status.unanchored_leaves)
+        m.anchor_lag_seconds.set(status.anchor_lag_s)
     except Exception:  # noqa: BLE001 - metrics still serve the counters
         pass
     worker = state.anchor_status

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from api import render
 from api.deps import LedgerDep, in_thread
-from api.responses import json_response
+from api.responses import json_response, model_response
 from api.schemas import (
     PROBLEM_RESPONSES,
     AgenciesOut,
@@ -29,10 +30,11 @@ Size = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
 @router.get("/info", response_model=InfoOut, summary="Origin, chain, contract and EIP-712 domain")
 async def info(request: Request, ledger: LedgerDep, state: StateDep) -> Response:
-    body = ledger.info()
-    if body["publicRpcUrl"] is None and state.chain_window is not None:
-        body["publicRpcUrl"] = str(request.url_for("chain_rpc"))  # the embedded chain, through this server
-    return json_response(body)
+    info = ledger.info()
+    rpc = info.public_rpc_url
+    if rpc is None and state.chain_window is not None:
+        rpc = str(request.url_for("chain_rpc"))  # the embedded chain, through this server
+    return model_response(render.info(info, rpc))
 
 
 @router.get(
@@ -46,7 +48,7 @@ async def checkpoints(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=0, le=2**63 - 1, description="only sizes below this")] = None,
 ) -> Response:
-    return json_response({"checkpoints": await in_thread(ledger.checkpoints, limit, before)})
+    return model_response(render.checkpoints(await in_thread(ledger.checkpoints, limit, before)))
 
 
 @router.get(
@@ -56,12 +58,12 @@ async def checkpoints(
     summary="The newest checkpoint and its anchor (null while pending)",
 )
 async def latest_checkpoint(ledger: LedgerDep) -> Response:
-    return json_response((await in_thread(ledger.checkpoint)).to_json())
+    return model_response(render.checkpoint(await in_thread(ledger.checkpoint)))
 
 
 @router.get("/checkpoints/{treeSize}", response_model=CheckpointOut, responses=PROBLEM_RESPONSES)
 async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 - 1)) -> Response:  # noqa: N803
-    return json_response((await in_thread(ledger.checkpoint, treeSize)).to_json())
+    return model_response(render.checkpoint(await in_thread(ledger.checkpoint, treeSize)))
 
 
 @router.get(
@@ -71,7 +73,7 @@ async def checkpoint_at(ledger: LedgerDep, treeSize: int = Path(ge=0, le=2**63 -
     summary="RFC 9162 inclusion proof of a leaf in the tree of a given size",
 )
 async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Response:  # noqa: N803
-    return json_response(await in_thread(ledger.inclusion, leafIndex, treeSize))
+    return model_response(render.inclusion(await in_thread(ledger.inclusion, leafIndex, treeSize)))
 
 
 @router.get(
@@ -83,7 +85,7 @@ async def inclusion(ledger: LedgerDep, leafIndex: Size, treeSize: Size) -> Respo
 async def consistency(
     ledger: LedgerDep, from_: Annotated[int, Query(alias="from", ge=0, le=2**63 - 1)], to: Size
 ) -> Response:
-    return json_response(await in_thread(ledger.consistency, from_, to))
+    return model_response(render.consistency(await in_thread(ledger.consistency, from_, to)))
 
 
 @router.get(
@@ -93,7 +95,7 @@ async def consistency(
     summary="Leaf hashes by range (end exclusive; one bounded page) to rebuild the tree independently",
 )
 async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
-    return json_response(await in_thread(ledger.leaves, start, end))
+    return model_response(render.leaves(await in_thread(ledger.leaves, start, end)))
 
 
 @router.get("/agencies", response_model=AgenciesOut, summary="The agency registry as mirrored from the chain")
@@ -117,4 +119,4 @@ async def audit_latest(ledger: LedgerDep) -> Response:
 
 @router.get("/stats", response_model=StatsOut, summary="Volumes, time to completion, complaints and anchoring lag")
 async def stats(ledger: LedgerDep) -> Response:
-    return json_response(await in_thread(ledger.stats))
+    return model_response(render.stats(await in_thread(ledger.stats)))

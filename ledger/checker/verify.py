@@ -18,7 +18,7 @@ from ledger.errors import ChainUnavailable, InvalidInput, VerificationFailed
 if TYPE_CHECKING:  # web3 loads on first use, not with every CLI command
     from ledger.chain.reader import ChainReaderAdapter
 
-#: The prefix of `web3_clientVersion` on a Saksi server's POST /chain-rpc (api.routers.chain).
+#: The prefix of `web3_clientVersion` on a Saksi server's POST /chain-rpc (api.chain_window).
 SERVER_WINDOW = "saksi-chain-rpc/"
 NOT_INDEPENDENT = (
     "the chain was read through the Saksi server's own window on its embedded chain (POST /chain-rpc): "

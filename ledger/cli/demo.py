@@ -174,7 +174,9 @@ def demo(
             anchor_everything(runtime)
             receipts_path.write_text(json.dumps(receipts, indent=2, ensure_ascii=False) + "\n")
         receipts = json.loads(receipts_path.read_text())
-        status = runtime.ledger.status()
+        from api.render import log_status  # the JSON /v1/stats shows as "anchoring"
+
+        status = log_status(runtime.ledger.status()).model_dump()
     except BaseException:
         runtime.close()
         raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ledger.config import Settings
@@ -21,61 +20,26 @@ from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.services.group_commit import GroupCommit
 from ledger.services.signed_requests import check_agency_request
-from ledger.storage.sql import AnchorRecord, Reader, SqlStore, StoredEvent
+from ledger.services.views import (
+    CaseTimeline,
+    CheckpointView,
+    ConsistencyProof,
+    Cosigned,
+    DatedCheckpoint,
+    EventRecord,
+    InclusionProof,
+    LeafPage,
+    LogInfo,
+    LogStatus,
+    PublicStats,
+    TimelineEntry,
+    Witnessing,
+)
+from ledger.storage.sql import AnchorRecord, CaseHead, Reader, SqlStore
+
+__all__ = ["VERSION", "CheckpointView", "Ledger"]  # CheckpointView lives in ledger.services.views
 
 VERSION = "0.1.0"
-
-
-@dataclass(frozen=True)
-class Cosigned:
-    """A policy witness that cosigned a checkpoint, and when (its cosignature's own timestamp)."""
-
-    name: str
-    display_name: str
-    key_name: str
-    timestamp: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "displayName": self.display_name,
-            "keyName": self.key_name,
-            "timestamp": self.timestamp,
-        }
-
-
-@dataclass(frozen=True)
-class Witnessing:
-    """Who of the policy's witnesses cosigned a checkpoint; the verifier recomputes it from the note."""
-
-    quorum_met: bool
-    cosigned_by: tuple[Cosigned, ...]
-    witness_count: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "quorumMet": self.quorum_met,
-            "cosignedBy": [c.to_json() for c in self.cosigned_by],
-            "witnessCount": self.witness_count,
-        }
-
-
-@dataclass(frozen=True)
-class CheckpointView:
-    checkpoint: Checkpoint
-    anchor: Anchor | None
-    anchor_status: str | None
-    #: the checkpoint as a C2SP signed note: the log's signature and the witnesses' cosignatures
-    note: Note | None = None
-    #: None when no witness policy is configured
-    witnessing: Witnessing | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.checkpoint.to_json()
-        data["anchor"] = None if self.anchor is None else {**self.anchor.to_json(), "status": self.anchor_status}
-        data["note"] = None if self.note is None else self.note.serialize()
-        data["witnessing"] = None if self.witnessing is None else self.witnessing.to_json()
-        return data
 
 
 class Ledger:
@@ -147,7 +111,7 @@ class Ledger:
 
         return erase(self.appender, item)
 
-    def event(self, agency: str, event_id: str, timestamp: int, signature: str) -> dict[str, Any]:
+    def event(self, agency: str, event_id: str, timestamp: int, signature: str) -> EventRecord:
         """An agency reads back one of its events; the request is signed by its active signer.
 
         Not public: the answer carries the case commitment, which opens the whole timeline, and
@@ -159,27 +123,21 @@ class Ledger:
                 raise NotFound(f"no event {agency}/{event_id}")
             anchored = reader.anchored_size(*self._scope)
             head = reader.case_heads([found.event.case_commitment])[found.event.case_commitment]
-        return {
-            **self._event_json(found, anchored),
-            "caseHead": {"caseSeq": head.case_seq, "headHash": hex0x(head.head_hash)},
-        }
+        return EventRecord(TimelineEntry(found, found.leaf_index < anchored), head)
 
     # --- citizens ------------------------------------------------------------------------
 
-    def case_timeline(self, case_commitment: bytes) -> dict[str, Any]:
+    def case_timeline(self, case_commitment: bytes) -> CaseTimeline:
         with self.store.read() as reader:
             stored = reader.case_events(case_commitment)
             if not stored:
                 raise NotFound("no events for this case")
             view = self._citizen_checkpoint(reader)
         anchored = 0 if view is None else view.checkpoint.tree_size  # the largest mined or confirmed anchor
-        head = stored[-1]
-        return {
-            "caseCommitment": hex0x(case_commitment),
-            "events": [self._event_json(s, anchored) for s in stored],
-            "head": {"caseSeq": head.event.case_seq, "headHash": hex0x(head.event.hash_struct())},
-            "checkpoint": None if view is None else view.to_json(),
-        }
+        last = stored[-1]
+        head = CaseHead(case_commitment, last.event.case_seq, last.event.hash_struct(), last.leaf_index)
+        events = tuple(TimelineEntry(s, s.leaf_index < anchored) for s in stored)
+        return CaseTimeline(case_commitment, events, head, view)
 
     def case_bundle(self, case_commitment: bytes) -> ProofBundle:
         with self.store.read() as reader:
@@ -205,40 +163,33 @@ class Ledger:
 
     # --- auditors and anyone -----------------------------------------------------------
 
-    def info(self) -> dict[str, Any]:
-        return {
-            "origin": self.origin,
-            "chainId": self.domain.chain_id,
-            "contract": hex0x(self.domain.verifying_contract),
-            "eip712Domain": self.domain.to_json(),
-            "publicRpcUrl": self.settings.public_rpc_url or None,
-            "logVkey": None if self.log_vkey is None else str(self.log_vkey),
-            "witnessPolicy": self.policy_text,
-            "checkpointCountsWhen": sorted(self.settings.counts_when),
-            "version": VERSION,
-        }
+    def info(self) -> LogInfo:
+        return LogInfo(
+            self.origin,
+            self.domain,
+            self.settings.public_rpc_url or None,
+            VERSION,
+            log_vkey=self.log_vkey,
+            witness_policy=self.policy_text,
+            counts_when=tuple(sorted(self.settings.counts_when)),
+        )
 
     def checkpoint(self, tree_size: int | None = None) -> CheckpointView:
         with self.store.read() as reader:
             return self._checkpoint_view(reader, proofs.stored_checkpoint(reader, tree_size))
 
-    def inclusion(self, leaf_index: int, tree_size: int) -> dict[str, Any]:
+    def inclusion(self, leaf_index: int, tree_size: int) -> InclusionProof:
         with self.store.read() as reader:
             proof = proofs.inclusion_proof(reader, leaf_index, tree_size)
             leaf = reader.get_nodes([proofs.merkle.NodeId(0, leaf_index)])
-        return {
-            "leafIndex": leaf_index,
-            "treeSize": tree_size,
-            "leafHash": hex0x(next(iter(leaf.values()))),
-            "proof": [hex0x(h) for h in proof],
-        }
+        return InclusionProof(leaf_index, tree_size, next(iter(leaf.values())), tuple(proof))
 
-    def consistency(self, old_size: int, new_size: int) -> dict[str, Any]:
+    def consistency(self, old_size: int, new_size: int) -> ConsistencyProof:
         with self.store.read() as reader:
             proof = proofs.consistency_proof(reader, old_size, new_size)
-        return {"from": old_size, "to": new_size, "proof": [hex0x(h) for h in proof]}
+        return ConsistencyProof(old_size, new_size, tuple(proof))
 
-    def leaves(self, start: int, end: int) -> dict[str, Any]:
+    def leaves(self, start: int, end: int) -> LeafPage:
         page = self.settings.limits.leaves_page
         if start < 0 or end < start:
             raise InvalidField("end", "must be >= start >= 0")
@@ -246,7 +197,7 @@ class Ledger:
         with self.store.read() as reader:
             end = min(end, reader.tree_size())
             hashes = reader.leaf_hashes(start, end) if end > start else []
-        return {"start": start, "end": start + len(hashes), "leafHashes": [hex0x(h) for h in hashes]}
+        return LeafPage(start, tuple(hashes))
 
     def agencies(self) -> list[dict[str, Any]]:
         """Each agency with its current signer and every signer's window (unix ms), so that an
@@ -264,16 +215,15 @@ class Ledger:
             for r in rows
         ]
 
-    def checkpoints(self, limit: int = 100, before: int | None = None) -> list[dict[str, Any]]:
+    def checkpoints(self, limit: int = 100, before: int | None = None) -> list[DatedCheckpoint]:
         """Recent checkpoints, newest first, each with its anchor (for the anchoring cadence)."""
         with self.store.read() as reader:
-            out = []
-            for size, root, origin, created_at in reader.checkpoints_page(min(max(limit, 1), 1000), before):
-                view = self._checkpoint_view(reader, Checkpoint(origin, size, root))
-                out.append({**view.to_json(), "createdAt": created_at})
-        return out
+            return [
+                DatedCheckpoint(self._checkpoint_view(reader, Checkpoint(origin, size, root)), created_at)
+                for size, root, origin, created_at in reader.checkpoints_page(min(max(limit, 1), 1000), before)
+            ]
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> LogStatus:
         """Tree size, anchoring lag and the newest checkpoint: for health, metrics and stats."""
         with self.store.read() as reader:
             size = reader.tree_size()
@@ -286,22 +236,13 @@ class Ledger:
                 created = reader.received_at(anchored)
         now = self.clock_ms()
         lag_s = 0.0 if created is None else max(0.0, (now - created) / 1000)  # created: only while anchored < size
-        return {
-            "treeSize": size,
-            "anchoredSize": anchored,
-            "unanchoredLeaves": size - anchored,
-            "anchorLagSeconds": lag_s,
-        }
+        return LogStatus(size, anchored, lag_s)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> PublicStats:
         """Volumes, cases, time to completion and complaints as of a tree size at most
         `limits.stats_max_age_s` old (ledger.services.stats), with the anchoring lag as of now."""
         snapshot = self._stats.get()
-        return {
-            **snapshot.body,
-            "asOf": {"treeSize": snapshot.tree_size, "computedAt": snapshot.computed_at},
-            "anchoring": self.status(),
-        }
+        return PublicStats(snapshot.body, snapshot.tree_size, snapshot.computed_at, self.status())
 
     def refresh_stats(self) -> None:
         """Fold new leaves into the statistics once they are half their maximum age, so that the
@@ -363,15 +304,3 @@ class Ledger:
         )
         quorum = self.policy.quorum_met(c.name for c in cosigned)
         return note, Witnessing(quorum, cosigned, len(self.policy.witnesses))
-
-    @staticmethod
-    def _event_json(stored: StoredEvent, anchored_size: int) -> dict[str, Any]:
-        return {
-            **stored.event.to_json(),
-            "signature": hex0x(stored.signature),
-            "signer": hex0x(stored.signer),
-            "leafIndex": stored.leaf_index,
-            "leafHash": hex0x(stored.leaf_hash),
-            "receivedAt": stored.received_at,
-            "anchored": stored.leaf_index < anchored_size,
-        }

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from api.chain_window import CLIENT_VERSION, MAX_LOG_BLOCKS
 from api.deps import RateLimiter
-from api.routers.chain import CLIENT_VERSION, MAX_LOG_BLOCKS
 from api.state import app_state
 from ledger.chain.abi import ledger_abi
 from ledger.checker.client import CaseState
@@ -135,7 +135,7 @@ def test_absent_when_the_chain_is_external(client):
 
 def test_get_logs_asks_the_node_for_its_head_once():
     """fromBlock and toBlock both 'latest' (or absent) resolve against one eth_blockNumber, not two."""
-    from api.routers.chain import ChainWindow
+    from api.chain_window import ChainWindow
     from ledger.chain.abi import ledger_abi
 
     asked: list[str] = []

@@ -120,7 +120,7 @@ def _report():
 def test_hostile_bytes_at_every_body_route(hostile_client, ledger, request):
     if request.node.callspec.params.get("store") == "postgres":
         pytest.skip("one database is enough for fuzzing the HTTP layer")
-    size_before = ledger.status()["treeSize"]
+    size_before = ledger.status().tree_size
 
     @settings(max_examples=600, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
     @given(route=st.sampled_from(ROUTES), body=hostile_bodies(), content_type=CONTENT_TYPES)
@@ -146,7 +146,7 @@ def test_hostile_bytes_at_every_body_route(hostile_client, ledger, request):
     written: list[str] = []
     send()
     # nothing but what was accepted was written
-    assert ledger.status()["treeSize"] == size_before + len(written)
+    assert ledger.status().tree_size == size_before + len(written)
 
 
 def test_the_valid_bodies_are_accepted(hostile_client, ledger):

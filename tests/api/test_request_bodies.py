@@ -35,7 +35,7 @@ def _post(client, path: str, body: bytes, content_type: str | None):
 
 
 def _tree_size(ledger) -> int:
-    return ledger.status()["treeSize"]
+    return ledger.status().tree_size
 
 
 @pytest.mark.parametrize("content_type", NOT_JSON)

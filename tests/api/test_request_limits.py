@@ -32,4 +32,4 @@ def test_refused_requests_never_reach_the_app(client, ledger):
     item = CaseBuilder(DUKCAPIL).next_item()
     response = client.post("/v1/events", json=item, headers={"x-big": "a" * MAX_HEADER_BYTES})
     _problem(response, 431, "headers-too-large")
-    assert ledger.status()["treeSize"] == 0
+    assert ledger.status().tree_size == 0

@@ -79,7 +79,7 @@ def test_erasure_and_unknown_event_types_read_as_words(tab: Tab, site: Site) -> 
         ("permit.stamp_renewed", "Cap izin diperbarui"),
     ]:
         _submit(site.ledger, [case.next_item(event_type, summary, occurredAt=BASE_TIME_S, payload={"nik": "0"})])
-    first = site.ledger.case_timeline(case.commitment)["events"][0]["leafIndex"]
+    first = site.ledger.case_timeline(case.commitment).events[0].stored.leaf_index
     erasure = case.next_item(  # the one door for erasure events: POST /v1/erasures (Ledger.erase)
         "erasure.personal_data",
         "Data pribadi dihapus (UU 27/2022)",
