@@ -74,7 +74,8 @@ def create_app(witness: Witness) -> Starlette:
             answer = await run_in_threadpool(witness.add_checkpoint, body)
             response: Response = PlainTextResponse(answer, media_type=TEXT)
         except OldSizeMismatch as exc:
-            response = Response(f"{exc.latest_size}\n", status_code=409, media_type=SIZE_MEDIA_TYPE)
+            # exactly this media type: Starlette's media_type would append "; charset=utf-8"
+            response = Response(f"{exc.latest_size}\n", status_code=409, headers={"content-type": SIZE_MEDIA_TYPE})
         except SaksiError as exc:
             response = _text(status_of(exc), exc.message)
         except Exception as exc:  # a bug or an unreadable state file: logged, answered without detail
