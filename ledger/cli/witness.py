@@ -67,7 +67,7 @@ def witness_list(data_dir: WitnessDir = DEFAULT_DIR, json_out: JsonFlag = False)
 
     config, rows = list_logs(data_dir)
     if json_out:
-        data = {"witness": str(config.vkey), "demo": config.demo, "logs": [row.__dict__ for row in rows]}
+        data = {"witness": str(config.vkey), "demo": config.demo, "logs": [row.to_json() for row in rows]}
         console.print_json(data=data)
         return
     console.print(f"witness {config.vkey}{'  (DEMO WITNESS)' if config.demo else ''}", soft_wrap=True, highlight=False)

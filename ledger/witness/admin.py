@@ -48,6 +48,14 @@ class LogRow:
     vkey: str
     cosigned_size: int | None
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "origin": self.origin,
+            "originHash": self.origin_hash,
+            "vkey": self.vkey,
+            "cosignedSize": self.cosigned_size,
+        }
+
 
 def list_logs(data_dir: Path) -> tuple[WitnessConfig, list[LogRow]]:
     layout = Layout(data_dir)

@@ -76,7 +76,9 @@ class serve_app:
 
     def __init__(self, app) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
 
     def __enter__(self) -> str:

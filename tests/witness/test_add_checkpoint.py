@@ -175,7 +175,9 @@ def test_422_refusals_and_the_evidence_of_forks(served):
     add_witnessed_log(served.data_dir, other.key.vkey)
     empty_liar = body(0, [], signed_checkpoint(other.key, 0, other.root(3)))
     response = served.post(empty_liar)
-    assert response.status_code == 422 and response.content == b"a checkpoint of size 0 must have the empty tree's root\n"
+    assert (
+        response.status_code == 422 and response.content == b"a checkpoint of size 0 must have the empty tree's root\n"
+    )
     response = served.post(body(0, [other.root(1)], other.note(12)))
     assert response.status_code == 422 and response.content == b"the proof from old size 0 must be empty\n"
     assert len(evidence_files(served)) == 3
@@ -187,7 +189,9 @@ def test_422_refusals_and_the_evidence_of_forks(served):
     [
         pytest.param(lambda b: b.replace(b"old 0\n", b"old 0\nnot base64!\n", 1), id="bad-base64"),
         pytest.param(lambda b: b.replace(b"old 0\n", b"old 0\n" + b"AAAA\n", 1), id="short-hash"),
-        pytest.param(lambda b: b.replace(b"old 0\n", b"old 0\n" + (b64(bytes(32)).encode() + b"\n") * 64, 1), id="64-proof-lines"),
+        pytest.param(
+            lambda b: b.replace(b"old 0\n", b"old 0\n" + (b64(bytes(32)).encode() + b"\n") * 64, 1), id="64-proof-lines"
+        ),
         pytest.param(lambda b: b.replace(b"\n", b"\r\n"), id="crlf"),
         pytest.param(lambda b: b.replace(b"old 0\n", b"old 0\r\n", 1), id="cr-in-old-line"),
         pytest.param(lambda b: b.replace(b"old 0\n\n", b"old 0\n", 1), id="missing-blank-line"),
@@ -203,7 +207,10 @@ def test_422_refusals_and_the_evidence_of_forks(served):
         pytest.param(lambda b: b.replace(b"\n5\n", b"\n05\n", 1), id="size-leading-zero"),
         pytest.param(lambda b: b.replace(b"\n\n\xe2\x80\x94", b"\n\n\n\xe2\x80\x94", 1), id="empty-extension-line"),
         pytest.param(lambda b: b.replace(b"\xe2\x80\x94 ", b"- ", 1), id="no-em-dash"),
-        pytest.param(lambda b: b.replace(b"\xe2\x80\x94 test.example/log ", b"\xe2\x80\x94 test.example/log  ", 1), id="signature-two-spaces"),
+        pytest.param(
+            lambda b: b.replace(b"\xe2\x80\x94 test.example/log ", b"\xe2\x80\x94 test.example/log  ", 1),
+            id="signature-two-spaces",
+        ),
         pytest.param(lambda b: b.rsplit(b"\n\n", 1)[0] + b"\n\n", id="no-signature"),
         pytest.param(lambda b: b.replace(b"old 0\n\n", b"old 0\n\n\x01", 1), id="control-character"),
     ],
