@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,7 @@ class LogsView:
         self._layout = layout
         self._stamp: tuple[int, int, int] | None = None
         self._by_origin: dict[str, tuple[Vkey, ...]] = {}
+        self._by_hash: dict[str, str] = {}
         self.refresh()
 
     def refresh(self) -> None:
@@ -155,15 +157,31 @@ class LogsView:
             stamp = (0, 0, 0)
         if stamp == self._stamp:
             return
+        try:
+            entries = read_logs(self._layout)
+        except InvalidInput:
+            if self._stamp is None:
+                raise  # at start: refuse to serve on a broken logs.json
+            logging.getLogger("saksi.witness").error(
+                f"{self._layout.logs} does not parse; keeping the logs read before"
+            )
+            self._stamp = stamp
+            return
         by_origin: dict[str, list[Vkey]] = {}
-        for entry in read_logs(self._layout):
+        for entry in entries:
             by_origin.setdefault(entry.origin, []).append(entry.vkey)
         self._by_origin = {origin: tuple(keys) for origin, keys in by_origin.items()}
+        self._by_hash = {origin_hash(origin): origin for origin in self._by_origin}
         self._stamp = stamp
 
     def keys_for(self, origin: str) -> tuple[Vkey, ...]:
         self.refresh()
         return self._by_origin.get(origin, ())
+
+    def origin_of(self, hashed: str) -> str | None:
+        """The witnessed origin whose SHA-256 hex is `hashed`, if any."""
+        self.refresh()
+        return self._by_hash.get(hashed)
 
     def origins(self) -> tuple[str, ...]:
         self.refresh()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from ledger.core.note import Note
 from ledger.errors import InvalidInput
@@ -39,7 +40,7 @@ class StateStore:
         self.layout = layout
         self.locks = locks or FileLocks()
 
-    def _file(self, origin: str):
+    def _file(self, origin: str) -> Path:
         return self.layout.state_dir(origin) / "checkpoint"
 
     def read_bytes(self, origin: str) -> bytes | None:

@@ -154,7 +154,5 @@ class Witness:
 
     def monitoring_checkpoint(self, origin_hash: str) -> bytes | None:
         """The latest cosigned checkpoint for the origin with this SHA-256 hex, if any."""
-        for origin in self.logs.origins():
-            if self.layout.state_dir(origin).name == origin_hash:
-                return self.store.read_bytes(origin)
-        return None
+        origin = self.logs.origin_of(origin_hash)
+        return None if origin is None else self.store.read_bytes(origin)
