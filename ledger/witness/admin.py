@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,13 +91,28 @@ def configure_logging() -> None:
     logger.propagate = False
 
 
+def check_port_free(host: str, port: int) -> None:
+    """A port another server listens on is refused with one line, before anything is served."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Conflict(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def serve(witness: Witness, host: str, port: int) -> None:
     import uvicorn
 
     from ledger.witness.app import create_app
     from ledger.witness.witness import log_event
 
+    check_port_free(host, port)
     configure_logging()
+    # uvicorn stops gracefully on SIGTERM, then raises it again at the handler it found: the default
+    # would end the process with 143. With a handler of ours found instead, a stop exits 0.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: None)
     log_event(
         logging.INFO,
         "serving",
@@ -104,3 +122,4 @@ def serve(witness: Witness, host: str, port: int) -> None:
         url=f"http://{host}:{port}",
     )
     uvicorn.run(create_app(witness), host=host, port=port, log_config=None, access_log=False, lifespan="off")
+    log_event(logging.INFO, "stopped")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -116,3 +117,13 @@ def test_serve_needs_a_port_and_a_witness(tmp_path):
         out.returncode == 3
         and out.stderr == f"saksi: no witness in {tmp_path / 'none'}: run saksi witness init first\n"
     )
+
+
+def test_serve_refuses_a_port_in_use(tmp_path):
+    init_witness(tmp_path / "w", "w.test/w", PASSWORD, demo=True)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = saksi("serve", "--data-dir", str(tmp_path / "w"), "--port", str(port))
+    assert (out.returncode, out.stderr) == (4, f"saksi: cannot listen on 127.0.0.1:{port}: Address already in use\n")
