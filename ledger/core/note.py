@@ -327,11 +327,11 @@ def _verify_one(vkey: Vkey, text: str, sig: NoteSignature) -> VerifiedSignature:
         raise VerificationFailed(f"signature by {vkey} does not verify", vkey=str(vkey)) from None
 
 
-def verify_note(note: Note, vkeys: Iterable[Vkey]) -> tuple[VerifiedSignature, ...]:
+def verify_signatures(note: Note, vkeys: Iterable[Vkey]) -> tuple[VerifiedSignature, ...]:
     """Verify every signature of a known (name, key ID); signatures of unknown keys are ignored.
 
-    Returns one result per known key that signed, in note order. Raises VerificationFailed naming the key
-    if any known key's signature fails (the whole note is refused), or if no known key signed.
+    Returns one result per known key that signed, in note order (possibly none). Raises VerificationFailed
+    naming the key if any known key's signature fails: the whole note is then refused.
     """
     known: dict[tuple[str, int], Vkey] = {}
     for vkey in vkeys:
@@ -349,6 +349,12 @@ def verify_note(note: Note, vkeys: Iterable[Vkey]) -> tuple[VerifiedSignature, .
             )
         verified = _verify_one(signer, note.text, sig)
         results.setdefault((sig.name, sig.key_id), verified)
+    return tuple(results.values())
+
+
+def verify_note(note: Note, vkeys: Iterable[Vkey]) -> tuple[VerifiedSignature, ...]:
+    """:func:`verify_signatures`, and VerificationFailed if no known key signed (c2sp.org/signed-note)."""
+    results = verify_signatures(note, vkeys)
     if not results:
         raise VerificationFailed("note: no signature from a known key")
-    return tuple(results.values())
+    return results
