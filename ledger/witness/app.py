@@ -69,6 +69,7 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 def create_app(witness: Witness) -> Starlette:
     async def add_checkpoint(request: Request) -> Response:
         started = time.monotonic()
+        detail: str | None = None
         try:
             body = await read_body(request)
             answer = await run_in_threadpool(witness.add_checkpoint, body)
@@ -76,15 +77,18 @@ def create_app(witness: Witness) -> Starlette:
         except OldSizeMismatch as exc:
             # exactly this media type: Starlette's media_type would append "; charset=utf-8"
             response = Response(f"{exc.latest_size}\n", status_code=409, headers={"content-type": SIZE_MEDIA_TYPE})
+            detail = exc.message
         except SaksiError as exc:
-            response = _text(status_of(exc), exc.message)
+            response, detail = _text(status_of(exc), exc.message), exc.message
         except Exception as exc:  # a bug or an unreadable state file: logged, answered without detail
-            log_event(logging.ERROR, "internal-error", error=f"{type(exc).__name__}: {exc}")
+            detail = f"{type(exc).__name__}: {exc}"
+            log_event(logging.ERROR, "internal-error", error=detail)
             response = _text(500, "internal error")
         log_event(
             logging.INFO if response.status_code < 500 else logging.ERROR,
             "add-checkpoint",
             status=response.status_code,
+            detail=detail,
             ms=round((time.monotonic() - started) * 1000, 1),
             client=request.client.host if request.client else None,
         )

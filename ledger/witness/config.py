@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,14 @@ class LogsView:
         self._stamp: tuple[int, int, int] | None = None
         self._by_origin: dict[str, tuple[Vkey, ...]] = {}
         self._by_hash: dict[str, str] = {}
+        self._lock = threading.Lock()
         self.refresh()
 
     def refresh(self) -> None:
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
         try:
             st = self._layout.logs.stat()
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)

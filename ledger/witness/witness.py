@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ledger.core.merkle import verify_consistency
-from ledger.core.note import Cosigner, Note, verify_note
+from ledger.core.note import Cosigner, Note, cosignature_timestamp, verify_note
 from ledger.errors import (
     Conflict,
     ConsistencyProofInvalid,
@@ -103,7 +103,7 @@ class Witness:
             except LogInconsistent as exc:
                 self._keep_evidence(origin, body, exc, latest_size, checkpoint.tree_size)
                 raise
-            timestamp = int(self._clock())
+            timestamp = max(int(self._clock()), self._last_timestamp(latest))
             if timestamp <= 0:
                 raise RuntimeError("the clock reads zero: a cosignature must carry a timestamp")
             cosignature = self.cosigner.cosign(checkpoint.text, timestamp)
@@ -112,6 +112,15 @@ class Witness:
             logging.INFO, "cosigned", origin=origin, old=request.old_size, size=checkpoint.tree_size, time=timestamp
         )
         return cosignature.line()
+
+    def _last_timestamp(self, latest: Cosigned | None) -> int:
+        """The time of the witness's latest cosignature for the origin: a clock set back never makes a
+        larger checkpoint look older than a smaller one cosigned before it."""
+        if latest is None:
+            return 0
+        mine = (self.cosigner.vkey.name, self.cosigner.vkey.key_id)
+        stamps = [cosignature_timestamp(s) for s in latest.note.signatures if (s.name, s.key_id) == mine]
+        return max(stamps, default=0)
 
     @staticmethod
     def _check_consistency(request: AddCheckpoint, latest: Cosigned | None) -> None:

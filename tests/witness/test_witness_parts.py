@@ -102,3 +102,16 @@ def test_hostile_bytes_are_refused_as_the_client_s_fault(served, data):
             good[position:position] = data.draw(st.binary(min_size=1, max_size=8))
     with contextlib.suppress(SaksiError):  # anything else fails the test
         served.witness.add_checkpoint(bytes(good))
+
+
+def test_a_clock_set_back_never_dates_a_cosignature_before_the_last_one(served):
+    from tests.witness.spec_client import checkpoint_text, verify_cosignature_line
+
+    served.post(served.log.request(0, 4))
+    served.witness._clock = lambda: CLOCK - 3600
+    line = served.post(served.log.request(4, 9)).text
+    text = checkpoint_text(served.log.key.name, 9, served.log.root(9))
+    assert verify_cosignature_line(line, str(served.witness.config.vkey), text) == CLOCK
+    served.witness._clock = lambda: CLOCK + 5
+    line = served.post(served.log.request(9, 9)).text
+    assert verify_cosignature_line(line, str(served.witness.config.vkey), text) == CLOCK + 5
