@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ledger.core.ed25519_points import key_problem
 from ledger.core.encoding import b64decode, b64encode
 from ledger.errors import InvalidField, TooLarge, VerificationFailed
 
@@ -112,6 +113,9 @@ class Vkey:
         if self.sig_type in ED25519_TYPES:
             if len(self.public_key) != 32:
                 raise InvalidField("vkey.publicKey", "must be a 32-byte Ed25519 key")
+            problem = key_problem(self.public_key)
+            if problem:  # a small-order key "verifies" forged signatures: refuse it, see ed25519_points
+                raise InvalidField("vkey.publicKey", problem)
             if self.key_id != key_id(self.name, self.sig_type, self.public_key):
                 raise InvalidField("vkey.keyId", "does not match the name, type and key")
 
