@@ -31,6 +31,7 @@ MAX_SIGNATURES = 100
 #: Room for 100 post-quantum signatures (≈ 5 kB each in base64) on top of a checkpoint.
 MAX_NOTE_BYTES = 1 << 20
 MAX_TIMESTAMP = (1 << 63) - 1
+MAX_TREE_SIZE = (1 << 63) - 1
 
 SIGNATURE_PREFIX = "— "  # em dash U+2014, space
 COSIGNATURE_HEADER = "cosignature/v1\n"
@@ -93,6 +94,12 @@ def _private_key(seed: bytes) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def _check_constructor_args(name: object, public_key: object) -> None:
+    check_key_name("vkey.name", name)
+    if not isinstance(public_key, bytes):
+        raise InvalidField("vkey.publicKey", "must be bytes")
+
+
 @dataclass(frozen=True, slots=True)
 class Vkey:
     """A verifier key, `<name>+<hex key ID>+base64(type ‖ public key)`."""
@@ -141,12 +148,13 @@ class Vkey:
     @classmethod
     def ed25519(cls, name: str, public_key: bytes) -> Vkey:
         """A note signer's vkey (type 0x01), the log's key."""
-        return cls(name, key_id(check_key_name("vkey.name", name), SIG_ED25519, public_key), SIG_ED25519, public_key)
+        _check_constructor_args(name, public_key)
+        return cls(name, key_id(name, SIG_ED25519, public_key), SIG_ED25519, public_key)
 
     @classmethod
     def cosigner(cls, name: str, public_key: bytes) -> Vkey:
         """A witness's vkey (type 0x04, c2sp.org/tlog-cosignature)."""
-        check_key_name("vkey.name", name)
+        _check_constructor_args(name, public_key)
         return cls(name, key_id(name, SIG_COSIGNATURE_V1, public_key), SIG_COSIGNATURE_V1, public_key)
 
 
@@ -286,7 +294,7 @@ def check_checkpoint_body(text: str) -> None:
     lines = text[:-1].split("\n")
     if len(lines) < 3 or any(not line for line in lines):
         raise InvalidField("checkpoint", "must be at least three non-empty lines")
-    if not _TREE_SIZE.fullmatch(lines[1]) or int(lines[1]) > MAX_TIMESTAMP:
+    if not _TREE_SIZE.fullmatch(lines[1]) or int(lines[1]) > MAX_TREE_SIZE:
         raise InvalidField("checkpoint.treeSize", "must be decimal ASCII without leading zeros, below 2^63")
     b64decode("checkpoint.rootHash", lines[2])
 

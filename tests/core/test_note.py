@@ -319,6 +319,13 @@ def test_non_canonical_and_off_curve_keys_are_refused(key_hex: str) -> None:
     assert caught.value.message == "vkey.publicKey: must be a canonical encoding of a point on Ed25519"
 
 
+def test_constructors_check_their_arguments() -> None:
+    with pytest.raises(InvalidField, match="^vkey.publicKey: must be bytes$"):
+        Vkey.ed25519("k", "not bytes")  # type: ignore[arg-type]
+    with pytest.raises(InvalidField, match="^vkey.name: must be a string$"):
+        Vkey.cosigner(None, bytes(32))  # type: ignore[arg-type]
+
+
 def test_real_keys_pass_the_point_check() -> None:
     for n in range(200):
         Vkey.ed25519("k", public_key_of(test_seed(n)))
