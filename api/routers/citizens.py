@@ -52,6 +52,29 @@ async def case_bundle(ledger: LedgerDep, caseCommitment: str = Commitment) -> Re
     return response
 
 
+@router.get(
+    "/cases/{caseCommitment}/tlog-proofs",
+    response_class=Response,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+    },
+    dependencies=[Depends(citizen_rate_limit)],
+    summary="The case's offline proofs: one c2sp.org/tlog-proof@v1 file per event, its JSON bundle and the policy",
+    description="A zip: `NNNN-<eventId>.tlog-proof` per event (against the checkpoint citizens verify against, "
+    "signed by the log and cosigned by its witnesses), `bundle.json` (saksi.proof-bundle/v1) and `policy.txt` "
+    "(the witness policy, c2sp.org/tlog-policy). `saksi verify` accepts the archive and each file.",
+)
+async def case_tlog_proofs(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
+    commitment = parse_hex("caseCommitment", caseCommitment, 32)
+    data = await in_thread(ledger.case_archive, commitment)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="saksi-case-{caseCommitment[2:14]}-proofs.zip"'},
+    )
+
+
 @router.post(
     "/complaints",
     status_code=201,

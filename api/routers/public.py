@@ -98,6 +98,23 @@ async def leaves(ledger: LedgerDep, start: Size, end: Size) -> Response:
     return model_response(render.leaves(await in_thread(ledger.leaves, start, end)))
 
 
+@router.get(
+    "/tlog-proofs/{leafIndex}",
+    response_class=Response,
+    responses={**PROBLEM_RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    summary="An event's offline proof, a c2sp.org/tlog-proof@v1 file, by leaf index",
+    description="Against the checkpoint citizens verify against (signed by the log, cosigned by its witnesses); "
+    "the `extra` line carries the event's 106 leaf bytes (FORMATS §5). Leaves hold no personal data.",
+)
+async def tlog_proof(ledger: LedgerDep, leafIndex: int = Path(ge=0, lt=1 << 63)) -> Response:  # noqa: N803
+    proof = await in_thread(ledger.tlog_proof, leafIndex)
+    return Response(
+        proof.proof.serialize(),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="saksi-leaf-{leafIndex}.tlog-proof"'},
+    )
+
+
 @router.get("/agencies", response_model=AgenciesOut, summary="The agency registry as mirrored from the chain")
 async def agencies(ledger: LedgerDep) -> Response:
     return json_response({"agencies": await in_thread(ledger.agencies)})

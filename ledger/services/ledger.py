@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
+
 from ledger.config import Settings
 from ledger.core.bundle import Anchor, ProofBundle
 from ledger.core.checkpoint import Checkpoint
@@ -15,11 +17,12 @@ from ledger.core.events import Domain
 from ledger.core.note import Note, NoteSignature, Vkey
 from ledger.core.policy import Policy
 from ledger.errors import InvalidField, NotFound, SaksiError
-from ledger.services import complaints, proofs, stats
+from ledger.services import complaints, proofs, stats, tlog_proofs
 from ledger.services.append import Appender, AppendSettings, Outcome, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.services.group_commit import GroupCommit
 from ledger.services.signed_requests import check_agency_request
+from ledger.services.tlog_proofs import EventProof
 from ledger.services.views import (
     CaseTimeline,
     CheckpointView,
@@ -35,7 +38,7 @@ from ledger.services.views import (
     TimelineEntry,
     Witnessing,
 )
-from ledger.storage.sql import AnchorRecord, CaseHead, Reader, SqlStore
+from ledger.storage.sql import AnchorRecord, CaseHead, Reader, SqlStore, StoredEvent
 
 __all__ = ["VERSION", "CheckpointView", "Ledger"]  # CheckpointView lives in ledger.services.views
 
@@ -141,16 +144,44 @@ class Ledger:
 
     def case_bundle(self, case_commitment: bytes) -> ProofBundle:
         with self.store.read() as reader:
+            return self._case_bundle(reader, case_commitment)[0]
+
+    def _case_bundle(
+        self, reader: Reader, case_commitment: bytes
+    ) -> tuple[ProofBundle, CheckpointView, list[StoredEvent]]:
+        view = self._citizen_checkpoint(reader)
+        if view is None:
+            raise NotFound("no checkpoint yet: the case's events are waiting to be anchored")
+        stored = reader.case_events(case_commitment)
+        if not stored:
+            raise NotFound("no events for this case")
+        bundled = proofs.bundle_events(reader, stored, view.checkpoint)
+        if not bundled:
+            raise NotFound("the case's events are not covered by an anchored checkpoint yet")
+        return ProofBundle(self.domain, view.checkpoint, view.anchor, case_commitment, bundled), view, stored
+
+    def tlog_proof(self, leaf_index: int) -> EventProof:
+        """The c2sp.org/tlog-proof@v1 file of the event at ``leaf_index``, against the checkpoint that
+        counts for citizens, with its signed and cosigned note."""
+        with self.store.read() as reader:
             view = self._citizen_checkpoint(reader)
-            if view is None:
-                raise NotFound("no checkpoint yet: the case's events are waiting to be anchored")
-            stored = reader.case_events(case_commitment)
-            if not stored:
-                raise NotFound("no events for this case")
-            bundled = proofs.bundle_events(reader, stored, view.checkpoint)
-            if not bundled:
-                raise NotFound("the case's events are not covered by an anchored checkpoint yet")
-        return ProofBundle(self.domain, view.checkpoint, view.anchor, case_commitment, bundled)
+            if view is None or view.note is None:
+                raise NotFound("no signed checkpoint citizens can verify against yet")
+            if leaf_index >= view.checkpoint.tree_size:
+                raise NotFound(
+                    f"leaf {leaf_index} is not covered yet by the checkpoint citizens verify against "
+                    f"(tree size {view.checkpoint.tree_size})"
+                )
+            return tlog_proofs.tlog_proofs(reader, self.domain, [reader.event_at(leaf_index)], view.note)[0]
+
+    def case_archive(self, case_commitment: bytes) -> bytes:
+        """A zip of the case's tlog-proof files, its JSON bundle and the witness policy: one read."""
+        with self.store.read() as reader:
+            bundle, view, stored = self._case_bundle(reader, case_commitment)
+            if view.note is None:
+                raise NotFound("the checkpoint citizens verify against is not signed yet")
+            event_proofs = tlog_proofs.tlog_proofs(reader, self.domain, stored, view.note)
+        return tlog_proofs.archive(event_proofs, orjson.dumps(bundle.to_json()), self.policy_text)
 
     def file_complaint(self, case_ref: str, access_code: str, category: str, message: str) -> dict[str, Any]:
         if self.complaints_desk is None:

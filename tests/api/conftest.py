@@ -43,6 +43,14 @@ def ledger(settings, store, clock) -> Ledger:
 
 
 @pytest.fixture
+def witnessed_app(settings, store, clock):
+    """A log with a signing key and a 2-of-3 witness policy (tests/api/witnessed.py)."""
+    from tests.api.witnessed import build_witnessed
+
+    return build_witnessed(settings, store, clock, [DUKCAPIL, POLRI, DESK], DESK)
+
+
+@pytest.fixture
 def client(ledger) -> TestClient:
     return TestClient(create_app(ledger.settings, ledger=ledger))
 
