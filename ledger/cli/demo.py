@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ledger.checker.client import AgencyClient, CaseState
+from ledger.cli import demo_witnesses
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console
 from ledger.config import Settings
 from ledger.core.commitment import parse_access_code
@@ -23,6 +25,7 @@ from ledger.runtime import (
     anchor_everything,
     build_runtime,
     init_data_dir,
+    log_signer,
     wall_clock_ms,
 )
 
@@ -162,6 +165,16 @@ def demo(
         settings = init_data_dir(data_dir, secret, demo=True)
         settings.with_(complaints_agency=COMPLAINTS_DESK, anchor_every_seconds=10.0, anchor_every_leaves=200).save()
     settings = Settings.load(data_dir)
+    # three DEMO witnesses, each its own process, key and data directory, and their 2-of-3 policy
+    settings = demo_witnesses.prepare(settings, log_signer(settings, secret).vkey, secret, host, port)
+    with demo_witnesses.Witnesses(settings, secret, host, port):
+        _run(data_dir, secret, seed, cases_per_office, host, port, no_serve, json_out)
+
+
+def _run(
+    data_dir: Path, secret: str, seed: int, cases_per_office: int, host: str, port: int, no_serve: bool, json_out: bool
+) -> None:
+    settings = Settings.load(data_dir)
     receipts_path = data_dir / RECEIPTS_FILE
     runtime = build_runtime(settings, secret, wall_clock_ms)
     try:
@@ -171,9 +184,11 @@ def demo(
             runtime = build_runtime(Settings.load(data_dir), secret, wall_clock_ms)  # now with the complaints desk key
             err_console.print("submitting demo cases …")
             receipts = _populate(runtime, keys, seed, cases_per_office)
-            anchor_everything(runtime)
             receipts_path.write_text(json.dumps(receipts, indent=2, ensure_ascii=False) + "\n")
         receipts = json.loads(receipts_path.read_text())
+        # the witnesses cosign the tree first, then it is anchored: the checkpoint citizens see is both
+        witnessed = witness_now(runtime)
+        anchor_everything(runtime)
         from api.render import log_status  # the JSON /v1/stats shows as "anchoring"
 
         status = log_status(runtime.ledger.status()).model_dump()
@@ -184,11 +199,15 @@ def demo(
     for receipt in receipts:
         receipt["url"] = f"{base}/#ref={receipt['caseRef']}&code={receipt['accessCode']}"
     if json_out:
-        console.print_json(data={"receipts": receipts, "status": status, "api": base})
+        console.print_json(data={"receipts": receipts, "status": status, "witnessedBy": witnessed, "api": base})
     else:
         console.print(
             f"[bold]Saksi demo[/bold]: {status['treeSize']} events, {status['anchoredSize']} anchored on chain {settings.chain_id} (contract {settings.contract})"
         )
+        if witnessed:
+            console.print(f"disaksikan oleh / witnessed by: {', '.join(witnessed)}")
+        else:
+            console.print("[yellow]no demo witness has cosigned yet[/yellow] (see demo-witnesses/*/serve.log)")
         for receipt in receipts:
             console.print(f"\n[bold]{receipt['label']}[/bold] — {receipt['agency']}")
             console.print(f"  nomor perkara / case ref : {receipt['caseRef']}")
@@ -202,3 +221,23 @@ def demo(
 
     runtime.close()  # reopened the way `saksi serve` runs
     serve_runtime(build_runtime(Settings.load(data_dir), secret, wall_clock_ms, serving=True), host, port)
+
+
+def witness_now(runtime: Runtime, timeout_s: float = 30.0) -> list[str]:
+    """Checkpoint the tree and collect the witnesses' cosignatures until the quorum meets (or the time
+    runs out); the display names of those who cosigned."""
+    worker = runtime.witnesses
+    if worker is None:
+        return []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = worker.tick()
+        with runtime.store.read() as reader:
+            size = reader.tree_size()
+        if (result.witnessed and result.tree_size == size) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if result.tree_size is None:
+        return []
+    view = runtime.ledger.checkpoint(result.tree_size)
+    return [] if view.witnessing is None else [c.display_name for c in view.witnessing.cosigned_by]
