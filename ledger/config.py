@@ -69,6 +69,8 @@ class Settings:
     # Anchoring waits this long for a witnessed checkpoint before it anchors one the witnesses have not
     # cosigned (witnesses down must not stop anchoring).
     witness_grace_seconds: float = 60.0
+    # /readyz says witnessing lags (never "not ready") once the newest checkpoint waits this long for its quorum
+    max_witness_lag_s: float = 60.0
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:

@@ -57,7 +57,7 @@ async def readyz(ledger: LedgerDep, state: StateDep) -> Response:
         # while witnesses are down, and citizens' pages say that witnessing lags (FORMATS §11).
         ws = witnessing()
         checks["witnessing"] = {
-            "ok": ws.lag_leaves == 0 or ws.seconds_unwitnessed <= ledger.settings.max_anchor_lag_s,
+            "ok": ws.lag_leaves == 0 or ws.seconds_unwitnessed <= ledger.settings.max_witness_lag_s,
             "affectsReadiness": False,
             **ws.to_json(),
         }
