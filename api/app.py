@@ -19,11 +19,12 @@ from api import problems
 from api.deps import RateLimited, RateLimiter, rate_limited_response
 from api.metrics import Metrics
 from api.request_limits import RequestLimits
-from api.routers import agencies, chain, citizens, ops, public, web
+from api.routers import agencies, chain, citizens, ops, public, tlog, web
 from api.schemas import EDGE_RESPONSES, REQUEST_MODELS
 from api.state import AppState, set_app_state
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
+from ledger.services.tiles import TlogReads
 
 
 class ObserveRequests:
@@ -103,6 +104,7 @@ def create_app(
         ),
         chain_probe=chain_probe,
         anchor_status=anchor_status,
+        tlog=None if ledger.log_vkey is None else TlogReads(ledger.store, ledger.domain.separator, ledger.log_vkey),
     )
     set_app_state(app, state)
     if settings.cors_origins:
@@ -121,7 +123,7 @@ def create_app(
     app.add_middleware(RequestLimits)  # 414/431 under any server; saksi serve refuses them while parsing
     app.add_middleware(ObserveRequests, metrics=state.metrics)
 
-    for router in (agencies.router, citizens.router, public.router, ops.router, chain.router):
+    for router in (agencies.router, citizens.router, public.router, ops.router, chain.router, tlog.router):
         app.include_router(router)
     app.include_router(web.router)
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from api.metrics import Metrics
     from api.routers.chain import ChainWindow
     from ledger.services.ledger import Ledger
+    from ledger.services.tiles import TlogReads
 
 
 @dataclass
@@ -33,6 +34,8 @@ class AppState:
     chain_probe: Callable[[], int] | None = None
     # the anchoring worker's status, for /readyz and /metrics; None when no worker runs here
     anchor_status: Callable[[], Any] | None = None
+    # the tlog-tiles resources (GET /tlog/…); None for a ledger without a log key
+    tlog: TlogReads | None = None
 
 
 def app_state(app: Starlette) -> AppState:

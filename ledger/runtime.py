@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from ledger.chain.port import ChainReader
 from ledger.config import Settings
 from ledger.core.encoding import hex0x, parse_address
-from ledger.errors import ChainUnavailable, Conflict, InvalidInput, SaksiError
 from ledger.core.note import NoteSigner, Vkey
+from ledger.errors import ChainUnavailable, Conflict, InvalidInput, SaksiError
 from ledger.keys import (
     is_demo_keystore,
     new_keystore,

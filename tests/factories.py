@@ -10,9 +10,11 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.core.checkpoint import default_origin
 from ledger.core.commitment import case_commitment, derive_event_id, payload_digest
 from ledger.core.encoding import ZERO32, hex0x, keccak256
 from ledger.core.events import Domain, ServiceEvent
+from ledger.core.note import NoteSigner
 from ledger.core.signatures import address_of_key, sign_digest
 
 TEST_CHAIN_ID = 31337
@@ -24,6 +26,11 @@ BASE_TIME_S = 1_764_000_000
 def test_key(label: str) -> bytes:
     """TEST KEY: keccak256("saksi test key " + label)."""
     return keccak256(f"saksi test key {label}".encode())
+
+
+def log_signer_for_tests(origin: str = default_origin(TEST_CHAIN_ID, TEST_CONTRACT)) -> NoteSigner:
+    """The log's note signer with a TEST KEY seed: SHA-256("saksi test log key"), named ``origin``."""
+    return NoteSigner(origin, hashlib.sha256(b"saksi test log key").digest())
 
 
 @dataclass

@@ -63,9 +63,33 @@ class TileQueries(Queries):
             raise NotFound(f"{tile.path()} is not complete in this log ({len(rows)} of {tile.width} entries stored)")
         return [
             LeafParts(
-                index, agency, event_id, bytes(commitment), seq, bytes(prev), event_type, summary, occurred,
-                bytes(digest), bytes(signature), received, bytes(leaf_hash),
+                index,
+                agency,
+                event_id,
+                bytes(commitment),
+                seq,
+                bytes(prev),
+                event_type,
+                summary,
+                occurred,
+                bytes(digest),
+                bytes(signature),
+                received,
+                bytes(leaf_hash),
             )  # fmt: skip
-            for (index, agency, event_id, commitment, seq, prev, event_type, summary, occurred, digest, signature,
-                 received, leaf_hash) in rows  # fmt: skip
+            for (
+                index,
+                agency,
+                event_id,
+                commitment,
+                seq,
+                prev,
+                event_type,
+                summary,
+                occurred,
+                digest,
+                signature,
+                received,
+                leaf_hash,
+            ) in rows  # fmt: skip
         ]

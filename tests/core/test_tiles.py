@@ -181,4 +181,6 @@ def test_entry_bundles_round_trip_and_refuse_truncation():
 
 def test_leaf_hashes_of_entries_fill_the_level_0_tile():
     entries = [hashlib.sha256(bytes([i])).digest() for i in range(3)]
-    assert [merkle.leaf_hash(e) for e in parse_entry_bundle(entry_bundle(entries))] == [merkle.leaf_hash(e) for e in entries]
+    assert [merkle.leaf_hash(e) for e in parse_entry_bundle(entry_bundle(entries))] == [
+        merkle.leaf_hash(e) for e in entries
+    ]

@@ -9,6 +9,7 @@ import pytest
 
 from ledger.chain.rpc import RpcChain
 from ledger.core.merkle import MemoryTree
+from ledger.core.note import verify_note
 from ledger.devchain import nodes
 from ledger.devchain.nodes import DevNode
 from ledger.services.anchoring import AnchorSettings, AnchorTickResult, AnchorWorker
@@ -24,7 +25,7 @@ from tests.chain.support import (
     node_chain,
     require_binary,
 )
-from tests.factories import TEST_DOMAIN, AgencyKey, CaseBuilder, FakeClock
+from tests.factories import TEST_DOMAIN, AgencyKey, CaseBuilder, FakeClock, log_signer_for_tests
 
 pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 
@@ -338,8 +339,13 @@ def test_saksi_anchor_waits_for_the_servers_anchor_in_flight_instead_of_racing_i
     thread = threading.Thread(target=miner, daemon=True)
     thread.start()
     origin = default_origin(chain.chain_id, chain.contract_address)
+    signer = log_signer_for_tests(origin)
     runtime = SimpleNamespace(
-        store=store, chain=chain, ledger=SimpleNamespace(clock_ms=clock), settings=SimpleNamespace(origin=origin)
+        store=store,
+        chain=chain,
+        ledger=SimpleNamespace(clock_ms=clock),
+        settings=SimpleNamespace(origin=origin),
+        log_signer=signer,
     )
     try:
         _, status = anchor_everything(runtime, timeout_s=30)
@@ -349,3 +355,7 @@ def test_saksi_anchor_waits_for_the_servers_anchor_in_flight_instead_of_racing_i
         chain.request("evm_setAutomine", [True])
     assert status.anchored_size == 6 and status.lag_leaves == 0
     assert anchored_sizes(chain) == [5, 6]
+    with store.read() as reader:  # the command's checkpoint is signed by the log key, the server's was not
+        assert reader.unsigned_checkpoints() == [(5, reader.checkpoint(5)[1], origin)]
+        note = reader.signed_checkpoint(signer.vkey, 6)
+    assert note is not None and verify_note(note, [signer.vkey])
