@@ -26,8 +26,8 @@ from ledger.config import Settings
 from ledger.core import merkle
 from ledger.core.checkpoint import Checkpoint, default_origin
 from ledger.core.encoding import ZERO32, hex0x
-from ledger.core.events import ServiceEvent, leaf_bytes
-from ledger.core.note import Note
+from ledger.core.events import Domain, ServiceEvent, leaf_bytes
+from ledger.core.note import Note, NoteSigner
 from ledger.services.ledger import Ledger
 from ledger.services.proofs import consistency_proof, inclusion_proof, make_checkpoint, root_at
 from ledger.services.tiles_export import export_tiles
@@ -45,8 +45,10 @@ BASE_MS = 1_764_000_000_000
 class SeededLog:
     """Events appended straight into a store, with the tree's nodes, as the append path stores them."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlStore, domain: Domain = TEST_DOMAIN) -> None:
         self.store = store
+        self.domain = domain
+        self.origin = default_origin(domain.chain_id, domain.verifying_contract)
         self.compact = merkle.CompactRange()
         self.leaves: list[bytes] = []
 
@@ -69,7 +71,7 @@ class SeededLog:
                 payload_digest=ZERO32,
             )
             signature = hashlib.sha256(b"r%d" % i).digest() + hashlib.sha256(b"s%d" % i).digest() + b"\x1b"
-            leaf = leaf_bytes(event.digest(TEST_DOMAIN), signature, BASE_MS + i)
+            leaf = leaf_bytes(event.digest(self.domain), signature, BASE_MS + i)
             self.leaves.append(leaf)
             leaf_hash = merkle.leaf_hash(leaf)
             rows.append(event_row(i, event, signature, b"\x01" * 20, BASE_MS + i, leaf_hash))
@@ -79,8 +81,8 @@ class SeededLog:
             tx.insert_nodes(nodes)
             tx.set_tree_size(self.size)
 
-    def checkpoint(self) -> Checkpoint:
-        return make_checkpoint(self.store, ORIGIN, lambda: BASE_MS, SIGNER)
+    def checkpoint(self, signer: NoteSigner | None = SIGNER) -> Checkpoint:
+        return make_checkpoint(self.store, self.origin, lambda: BASE_MS, signer)
 
 
 def sqlite_store(directory: Path) -> SqlStore:
