@@ -120,6 +120,11 @@ def create_app(
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
         return rate_limited_response()
 
+    tile_routes = {
+        name: next(r for r in tlog.router.routes if getattr(r, "name", None) == endpoint)
+        for name, endpoint in (("tile", "tile"), ("entries", "entry_bundle"))
+    }
+    app.add_middleware(tlog.CachedTiles, reads=state.tlog, routes=tile_routes.__getitem__)  # inside the limits
     app.add_middleware(RequestLimits)  # 414/431 under any server; saksi serve refuses them while parsing
     app.add_middleware(ObserveRequests, metrics=state.metrics)
 

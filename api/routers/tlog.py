@@ -8,6 +8,9 @@ found in the cache is answered on the event loop; only a miss goes to the thread
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -15,7 +18,7 @@ from api.deps import in_thread
 from api.problems import error_response, problem_response
 from api.schemas import tlog_responses
 from api.state import AppState, StateDep
-from ledger.core.tiles import parse_tile_path
+from ledger.core.tiles import Tile, parse_tile_path
 from ledger.errors import NotFound, SaksiError, VerificationFailed
 from ledger.services.tiles import TlogReads
 
@@ -90,12 +93,16 @@ async def _tile(request: Request, state: StateDep, path: str) -> Response:
             data = await in_thread(reads.gzipped if gzipped else reads.tile, tile)
     except SaksiError as exc:
         return _problem(exc, request)
+    return Response(data, media_type=OCTETS, headers=tile_headers(tile, gzipped))
+
+
+def tile_headers(tile: Tile, gzipped: bool) -> dict[str, str]:
     headers = {**OPEN_CORS, "Cache-Control": PARTIAL_TILE_CACHE if tile.partial else FULL_TILE_CACHE}
     if tile.entries:
         headers["Vary"] = "Accept-Encoding"
         if gzipped:
             headers["Content-Encoding"] = "gzip"
-    return Response(data, media_type=OCTETS, headers=headers)
+    return headers
 
 
 ENTRIES_DOC = "uint16-length-prefixed leaf bytes (FORMATS 5) of up to 256 consecutive leaves; gzip when accepted"
@@ -123,3 +130,50 @@ async def entry_bundle(request: Request, state: StateDep, index: str) -> Respons
 )
 async def tile(request: Request, state: StateDep, level: str, index: str) -> Response:
     return await _tile(request, state, f"{level}/{index}")
+
+
+TILE_PREFIX = "/tlog/tile/"
+
+
+class CachedTiles:
+    """ASGI middleware: a GET of a tile already in the cache is answered before routing.
+
+    Tiles are what a tlog-tiles client asks for most, many at a time, and a cached one needs nothing of
+    FastAPI: matching it against every route and solving the route's dependencies took two thirds of
+    the time such a request spent in the app. Anything else, a miss included, goes on to the route
+    above, which answers it the same way (same bytes, same headers). Sits inside the request limits
+    and the metrics, which count it under the route's path (``routes``: the two tile routes' objects).
+    """
+
+    def __init__(self, app: Any, reads: TlogReads | None, routes: Callable[[str], Any]) -> None:
+        self.app = app
+        self.reads = reads
+        self.routes = routes
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        path = scope.get("path", "")
+        if (
+            self.reads is None
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith(TILE_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            tile = parse_tile_path(path[len(TILE_PREFIX) :])
+        except SaksiError:
+            tile = None
+        gzipped = False
+        if tile is not None and tile.entries:
+            accept = next((v for k, v in scope["headers"] if k == b"accept-encoding"), b"")
+            gzipped = accepts_gzip(accept.decode("latin-1"))
+        data = None if tile is None else self.reads.cached(tile, gzipped)
+        if data is None or tile is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.routes("entries" if tile.entries else "tile")
+        headers = [(b"content-type", OCTETS.encode()), (b"content-length", str(len(data)).encode())]
+        headers += [(k.lower().encode(), v.encode()) for k, v in tile_headers(tile, gzipped).items()]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": data})

@@ -16,7 +16,7 @@ from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import parse_hex
 from ledger.core.events import Leaf
 from ledger.core.note import Note, verify_note
-from ledger.core.tiles import parse_entry_bundle, split_hashes, tile_root
+from ledger.core.tiles import parse_entry_bundle, parse_tile_path, split_hashes, tile_root
 from ledger.services.append import Receipt
 from ledger.services.ledger import Ledger
 from ledger.storage.schema import events
@@ -196,3 +196,20 @@ def test_a_ledger_without_a_log_key_serves_no_tiles(settings, store, clock, ledg
 )
 def test_accept_encoding(header, accepted):
     assert accepts_gzip(header) is accepted
+
+
+def test_a_cached_tile_is_answered_before_routing_with_the_same_bytes_and_headers(client, ledger):
+    seed(ledger, 300)
+    anchor_now(ledger)
+    for path, encoding in (("tile/0/000", "identity"), ("tile/entries/001.p/44", "gzip"), ("tile/1/000.p/1", "")):
+        headers = {"Accept-Encoding": encoding}
+        miss = client.get("/tlog/" + path, headers=headers)
+        hit = client.get("/tlog/" + path, headers=headers)
+        assert client.app.state.saksi.tlog.cached(parse_tile_path(path[5:]), encoding == "gzip") is not None
+        assert (hit.status_code, hit.content) == (miss.status_code, miss.content) == (200, miss.content)
+        assert sorted(hit.headers.items()) == sorted(miss.headers.items()), path
+    metrics = client.get("/metrics").text
+    assert 'saksi_http_requests_total{method="GET",route="/tlog/tile/{level}/{index:path}",status="200"} 4.0' in metrics
+    assert 'route="/tlog/tile/entries/{index:path}",status="200"} 2.0' in metrics
+    assert_problem(client.get("/tlog/tile/0/001"))  # a miss that is no tile still goes to the route
+    assert client.post("/tlog/tile/0/000").status_code == 405

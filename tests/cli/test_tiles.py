@@ -15,8 +15,8 @@ import pytest
 from ledger.config import Settings
 from ledger.core.note import Note, Vkey, verify_note
 from ledger.runtime import LOG_KEYSTORE, open_store
-from tests.interop.test_tlog_scales import SeededLog, files
 from tests.live import SaksiProcess
+from tests.seeded_log import SeededLog, files
 
 pytestmark = pytest.mark.chain
 SAKSI = [sys.executable, "-m", "ledger.cli"]

@@ -3,9 +3,8 @@ over HTTP from a real uvicorn port and from a `saksi tiles export` directory. It
 the log's signature with our logVkey, its entries and its proofs must equal Saksi's own; and the files Saksi
 exports are byte for byte those tlog-scales' TilesWriter writes for the same entries, committed in batches.
 
-The log is seeded straight into storage (as benchmarks/ does): real FORMATS 5 leaves, Merkle nodes and
-checkpoints signed by the log's TEST key; the events' ECDSA signatures are well-formed bytes but not made
-by any key (nothing here checks them, and 65,000 signatures would only cost time).
+The log is seeded straight into storage (tests.seeded_log, as benchmarks/ does): real FORMATS 5 leaves,
+Merkle nodes and checkpoints signed by the log's TEST key.
 """
 
 from __future__ import annotations
@@ -24,73 +23,16 @@ from tlog_scales.writer import TilesWriter
 from api.app import create_app
 from ledger.config import Settings
 from ledger.core import merkle
-from ledger.core.checkpoint import Checkpoint, default_origin
-from ledger.core.encoding import ZERO32, hex0x
-from ledger.core.events import Domain, ServiceEvent, leaf_bytes
-from ledger.core.note import Note, NoteSigner
+from ledger.core.encoding import hex0x
+from ledger.core.note import Note
 from ledger.services.ledger import Ledger
-from ledger.services.proofs import consistency_proof, inclusion_proof, make_checkpoint, root_at
+from ledger.services.proofs import consistency_proof, inclusion_proof, root_at
 from ledger.services.tiles_export import export_tiles
-from ledger.storage.engine import DatabaseSettings, create_database_engine, upgrade
-from ledger.storage.sql import SqlStore, event_row
-from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, TEST_DOMAIN, FakeClock, log_signer_for_tests
+from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, TEST_DOMAIN, FakeClock
 from tests.live import serve
+from tests.seeded_log import ORIGIN, SIGNER, SeededLog, files, sqlite_store
 
-ORIGIN = default_origin(TEST_CHAIN_ID, TEST_CONTRACT)
-SIGNER = log_signer_for_tests(ORIGIN)
 LOG_SEED = hashlib.sha256(b"saksi test log key").digest()  # TEST KEY: the seed of log_signer_for_tests
-BASE_MS = 1_764_000_000_000
-
-
-class SeededLog:
-    """Events appended straight into a store, with the tree's nodes, as the append path stores them."""
-
-    def __init__(self, store: SqlStore, domain: Domain = TEST_DOMAIN) -> None:
-        self.store = store
-        self.domain = domain
-        self.origin = default_origin(domain.chain_id, domain.verifying_contract)
-        self.compact = merkle.CompactRange()
-        self.leaves: list[bytes] = []
-
-    @property
-    def size(self) -> int:
-        return self.compact.size
-
-    def grow(self, count: int) -> None:
-        rows, nodes = [], []
-        for i in range(self.size, self.size + count):
-            event = ServiceEvent(
-                event_id=f"ev-{i}",
-                agency="dukcapil.jaksel",
-                case_commitment=hashlib.sha256(f"case {i}".encode()).digest(),
-                case_seq=1,
-                prev_event_hash=ZERO32,
-                event_type="application.submitted",
-                summary=f"Permohonan KTP-el {i} diterima",
-                occurred_at=1_764_000_000 + i,
-                payload_digest=ZERO32,
-            )
-            signature = hashlib.sha256(b"r%d" % i).digest() + hashlib.sha256(b"s%d" % i).digest() + b"\x1b"
-            leaf = leaf_bytes(event.digest(self.domain), signature, BASE_MS + i)
-            self.leaves.append(leaf)
-            leaf_hash = merkle.leaf_hash(leaf)
-            rows.append(event_row(i, event, signature, b"\x01" * 20, BASE_MS + i, leaf_hash))
-            nodes += self.compact.append(leaf_hash)
-        with self.store.write() as tx:
-            tx.insert_events(rows)
-            tx.insert_nodes(nodes)
-            tx.set_tree_size(self.size)
-
-    def checkpoint(self, signer: NoteSigner | None = SIGNER) -> Checkpoint:
-        return make_checkpoint(self.store, self.origin, lambda: BASE_MS, signer)
-
-
-def sqlite_store(directory: Path) -> SqlStore:
-    engine = create_database_engine(DatabaseSettings(f"sqlite:///{directory}/saksi.db", sqlite_synchronous="NORMAL"))
-    upgrade(engine)
-    return SqlStore(engine)
-
-
 SIZES = (1, 255, 256, 257, 1000, 65_536, 65_536 + 300)
 
 
@@ -178,10 +120,6 @@ def test_consistency_proofs_equal_ours(reader, log):
             theirs = reader.get_consistency_proof(old, new)
             assert theirs.node_hashes == consistency_proof(ours, old, new), (old, new)
             theirs.check(root_at(ours, old), root_at(ours, new))
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_exported_files_are_byte_identical_to_tlog_scales_writer(tmp_path):

@@ -10,7 +10,7 @@ from ledger.core.tiles import parse_entry_bundle
 from ledger.errors import InvalidInput, NotFound
 from ledger.services.tiles_export import export_tiles
 from tests.factories import TEST_DOMAIN
-from tests.interop.test_tlog_scales import SIGNER, SeededLog, files, sqlite_store
+from tests.seeded_log import SIGNER, SeededLog, files, sqlite_store
 
 
 @pytest.fixture
