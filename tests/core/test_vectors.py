@@ -53,6 +53,7 @@ FILES = (
     "commitments.json",
     "checkpoints.json",
     "bundles.json",
+    "notes.json",  # replayed in tests/core/test_note_vectors.py
 )
 
 
