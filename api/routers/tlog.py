@@ -73,7 +73,8 @@ def accepts_gzip(header: str) -> bool:
 )
 async def checkpoint(request: Request, state: StateDep) -> Response:
     try:
-        note = await in_thread(_reads(state).checkpoint)
+        reads = _reads(state)
+        note = reads.fresh_checkpoint() or await in_thread(reads.checkpoint)
     except SaksiError as exc:
         return _problem(exc, request)
     return Response(

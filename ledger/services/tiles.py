@@ -118,6 +118,14 @@ class TlogReads:
         note, _ = self._latest_checkpoint()
         return note.with_signatures(extra) if extra else note
 
+    def fresh_checkpoint(self) -> Note | None:
+        """The checkpoint read less than ``checkpoint_ttl_s`` ago, without touching storage (None when it
+        is older or was never read): for the event loop, which then asks :meth:`checkpoint` in a thread."""
+        latest = self._latest
+        if latest is None or self._monotonic() - latest[0] >= self.checkpoint_ttl_s:
+            return None
+        return latest[1]
+
     def latest_size(self) -> int:
         """The tree size of the newest signed checkpoint (NotFound before the first)."""
         return self._latest_checkpoint()[1]

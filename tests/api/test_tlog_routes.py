@@ -213,3 +213,18 @@ def test_a_cached_tile_is_answered_before_routing_with_the_same_bytes_and_header
     assert 'route="/tlog/tile/entries/{index:path}",status="200"} 2.0' in metrics
     assert_problem(client.get("/tlog/tile/0/001"))  # a miss that is no tile still goes to the route
     assert client.post("/tlog/tile/0/000").status_code == 405
+
+
+def test_the_checkpoint_is_read_again_once_it_is_older_than_its_ttl(client, ledger):
+    seed(ledger, 2)
+    anchor_now(ledger)
+    reads = client.app.state.saksi.tlog
+    reads.checkpoint_ttl_s = 60  # however slow the machine, the next GET comes within it
+    first = client.get("/tlog/checkpoint").content
+    assert reads.fresh_checkpoint() is not None
+    seed(ledger, 1)
+    anchor_now(ledger)
+    assert client.get("/tlog/checkpoint").content == first  # within the TTL: the same answer, no read
+    reads.checkpoint_ttl_s = 0
+    assert reads.fresh_checkpoint() is None
+    assert Note.parse(client.get("/tlog/checkpoint").content).text.split("\n")[1] == "3"

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tlog_scales.backend import HttpBackend
+from tlog_scales.reader import TilesReader
 
 from ledger.config import Settings
+from ledger.core import merkle
 from ledger.core.note import Note, Vkey, verify_note
 from ledger.runtime import LOG_KEYSTORE, open_store
 from tests.live import SaksiProcess
@@ -65,6 +68,11 @@ def test_the_log_key_from_init_to_export(tmp_path):
         assert vkey == Vkey.parse(json.loads((data / LOG_KEYSTORE).read_text())["vkey"])
         note = Note.parse(httpx.get(server.url + "/tlog/checkpoint").content)
         assert verify_note(note, [vkey]) and note.text.split("\n")[1] == "300"
+
+        reader = TilesReader(HttpBackend(server.url + "/tlog"))  # tlog-scales against the real server
+        assert reader.get_checkpoint().size == 300
+        assert reader.calculate_root_hash() == reader.get_checkpoint().root_hash
+        assert merkle.leaf_hash(reader.get_entry(299)) == reader.mth(299, 300)
 
         exported = saksi("tiles", "export", "--data-dir", str(data), "--out", str(out), "--json")
         assert exported.returncode == 0, exported.stderr
