@@ -20,11 +20,12 @@ from api.chain_window import ChainWindow
 from api.deps import RateLimited, RateLimiter, rate_limited_response
 from api.metrics import Metrics
 from api.request_limits import RequestLimits
-from api.routers import agencies, chain, citizens, ops, public, web
+from api.routers import agencies, chain, citizens, ops, public, tlog, web
 from api.schemas import EDGE_RESPONSES, REQUEST_MODELS
 from api.state import AppState, set_app_state
 from ledger.config import Settings
 from ledger.services.ledger import VERSION, Ledger
+from ledger.services.tiles import TlogReads
 
 
 class ObserveRequests:
@@ -106,6 +107,7 @@ def create_app(
         chain_probe=chain_probe,
         anchor_status=anchor_status,
         witness_status=witness_status,
+        tlog=None if ledger.log_vkey is None else TlogReads(ledger.store, ledger.domain.separator, ledger.log_vkey),
     )
     set_app_state(app, state)
     if settings.cors_origins:
@@ -121,10 +123,15 @@ def create_app(
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
         return rate_limited_response()
 
+    tile_routes = {
+        name: next(r for r in tlog.router.routes if getattr(r, "name", None) == endpoint)
+        for name, endpoint in (("tile", "tile"), ("entries", "entry_bundle"))
+    }
+    app.add_middleware(tlog.CachedTiles, reads=state.tlog, routes=tile_routes.__getitem__)  # inside the limits
     app.add_middleware(RequestLimits)  # 414/431 under any server; saksi serve refuses them while parsing
     app.add_middleware(ObserveRequests, metrics=state.metrics)
 
-    for router in (agencies.router, citizens.router, public.router, ops.router, chain.router):
+    for router in (agencies.router, citizens.router, public.router, ops.router, chain.router, tlog.router):
         app.include_router(router)
     app.include_router(web.router)
 

@@ -332,5 +332,14 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 PROBLEM_RESPONSES = _problems(401, 403, 404, 409, 413, 422, 429, 503)
 # Any route can answer these: a URL or header block over the limits (api.request_limits), an error.
 EDGE_RESPONSES = _problems(414, 431, 500)
+
+
+def tlog_responses(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A tlog-tiles route's answers: its bytes, or a problem (404 for no such resource; 500 when the log's
+    data disagrees with itself; 503 when the database is down)."""
+    body = {"type": "string", "format": "binary"} if media_type == "application/octet-stream" else {"type": "string"}
+    return {200: {"description": description, "content": {media_type: {"schema": body}}}, **_problems(404, 500, 503)}
+
+
 # A route that reads a body can also answer 415 (not JSON by its Content-Type).
 BODY_PROBLEM_RESPONSES = _problems(401, 403, 404, 409, 413, 415, 422, 429, 503)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from api.deps import RateLimiter
     from api.metrics import Metrics
     from ledger.services.ledger import Ledger
+    from ledger.services.tiles import TlogReads
 
 
 @dataclass
@@ -35,6 +36,8 @@ class AppState:
     anchor_status: Callable[[], Any] | None = None
     # the witnessing worker's status (ledger.services.witnessing), for /readyz and /metrics; None without one
     witness_status: Callable[[], Any] | None = None
+    # the tlog-tiles resources (GET /tlog/…); None for a ledger without a log key
+    tlog: TlogReads | None = None
 
 
 def app_state(app: Starlette) -> AppState:

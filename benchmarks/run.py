@@ -399,6 +399,14 @@ _service(
 _service("gas", "bench_gas", "Gas per anchor vs one slot per event and EAS attest(), on one anvil")
 
 
+@benchmark("tiles")
+def bench_tiles(args) -> list[Figure]:
+    """tlog-tiles tiles served per second by one saksi serve (benchmarks/bench_tiles.py)"""
+    from benchmarks import bench_tiles as tiles
+
+    return [Figure(**f) for f in tiles.bench_tiles(args)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}")
@@ -411,6 +419,9 @@ def main() -> int:
     from benchmarks import service
 
     service.add_arguments(parser)
+    from benchmarks import bench_tiles
+
+    bench_tiles.add_arguments(parser)
     args = parser.parse_args()
     names = args.names or list(BENCHMARKS)
     results = []

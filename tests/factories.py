@@ -10,6 +10,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.core.checkpoint import default_origin
 from ledger.core.commitment import case_commitment, derive_event_id, payload_digest
 from ledger.core.encoding import ZERO32, hex0x, keccak256
 from ledger.core.checkpoint import default_origin

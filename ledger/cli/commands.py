@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from ledger.cli import admin, agency, audit, demo, erase, keys, monitor, serve, submit, verify, witness  # noqa: F401
+from ledger.cli import admin, agency, audit, demo, erase, keys, monitor, serve, submit, tiles, verify, witness  # noqa: F401

@@ -10,7 +10,7 @@ from ledger.core.encoding import hex0x
 from ledger.services.ledger import Ledger
 from ledger.services.proofs import make_checkpoint
 from ledger.storage.schema import anchors
-from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, AgencyKey, FakeClock
+from tests.factories import TEST_CHAIN_ID, TEST_CONTRACT, AgencyKey, FakeClock, log_signer_for_tests
 
 DUKCAPIL = AgencyKey("dukcapil.jaksel", name="Dukcapil Jakarta Selatan")
 POLRI = AgencyKey("polri.satpas-bandung", name="Satpas Polrestabes Bandung")
@@ -39,7 +39,7 @@ def ledger(settings, store, clock) -> Ledger:
     with store.write() as tx:
         for agency in (DUKCAPIL, POLRI, DESK):
             tx.register_agency(agency.code, agency.name, agency.address, at=0)
-    return Ledger(settings, store, clock, complaints_key=DESK.key)
+    return Ledger(settings, store, clock, complaints_key=DESK.key, log_vkey=log_signer_for_tests(settings.origin).vkey)
 
 
 @pytest.fixture
@@ -56,8 +56,9 @@ def client(ledger) -> TestClient:
 
 
 def anchor_now(ledger: Ledger, status: str = "confirmed") -> int:
-    """Checkpoint the tree and record an anchor as the anchoring worker would (chain side faked)."""
-    checkpoint = make_checkpoint(ledger.store, ledger.origin, ledger.clock_ms)
+    """Checkpoint the tree, signed by the log's TEST key, and record an anchor as the anchoring worker would
+    (chain side faked)."""
+    checkpoint = make_checkpoint(ledger.store, ledger.origin, ledger.clock_ms, log_signer_for_tests(ledger.origin))
     with ledger.store.write() as tx:
         tx.conn.execute(
             insert(anchors).values(

@@ -6,9 +6,10 @@ from ledger.core import merkle
 from ledger.core.bundle import ProofBundle
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import hex0x, parse_hex
+from ledger.core.note import SIG_ED25519, Vkey
 from ledger.core.verify import verify_bundle
 from tests.api.conftest import DUKCAPIL, anchor_now
-from tests.factories import CaseBuilder
+from tests.factories import CaseBuilder, log_signer_for_tests
 
 
 def _seed(client, cases=3, steps=3):
@@ -23,6 +24,9 @@ def test_info(client, ledger):
     body = client.get("/v1/info").json()
     assert body["origin"] == ledger.origin and body["chainId"] == ledger.domain.chain_id
     assert body["eip712Domain"] == {**ledger.domain.to_json()}
+    # the log's C2SP vkey: named by the origin, Ed25519 (type 0x01), the key that signs /tlog/checkpoint
+    assert body["logVkey"] == str(log_signer_for_tests(ledger.origin).vkey)
+    assert body["logVkey"].startswith(ledger.origin + "+") and Vkey.parse(body["logVkey"]).sig_type == SIG_ED25519
 
 
 def test_timeline_and_bundle_verify(client, ledger):

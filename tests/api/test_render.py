@@ -74,12 +74,13 @@ def test_proof_and_leaf_bytes(client, ledger):
 def test_info_and_checkpoint_bytes(client, ledger, clock):
     domain = ledger.domain
     contract = hex0x(domain.verifying_contract)
+    vkey = "null" if ledger.log_vkey is None else f'"{ledger.log_vkey}"'
     assert (
         client.get("/v1/info").content
         == (
             f'{{"origin":"{ledger.origin}","chainId":{domain.chain_id},"contract":"{contract}",'
             f'"eip712Domain":{{"name":"Saksi","version":"1","chainId":{domain.chain_id},"verifyingContract":"{contract}"}},'
-            f'"publicRpcUrl":null,"logVkey":null,"witnessPolicy":null,"checkpointCountsWhen":["anchored"],'
+            f'"publicRpcUrl":null,"logVkey":{vkey},"witnessPolicy":null,"checkpointCountsWhen":["anchored"],'
             f'"version":"0.1.0"}}'
         ).encode()
     )
@@ -87,10 +88,12 @@ def test_info_and_checkpoint_bytes(client, ledger, clock):
     size = anchor_now(ledger, status="mined")
     view = ledger.checkpoint(size)
     text = view.checkpoint.to_text().replace("\n", "\\n")
+    note = "null" if view.note is None else orjson.dumps(view.note.serialize()).decode()
+    assert view.note is not None  # the test ledger signs its checkpoints
     expected = (
         f'{{"treeSize":2,"rootHash":"{hex0x(view.checkpoint.root_hash)}","checkpoint":"{text}",'
         f'"anchor":{{"chainId":{domain.chain_id},"contract":"{contract}","txHash":"0x{"00" * 31}02",'
-        f'"blockNumber":102,"status":"mined"}},"note":null,"witnessing":null}}'
+        f'"blockNumber":102,"status":"mined"}},"note":{note},"witnessing":null}}'
     )
     assert client.get("/v1/checkpoints/latest").content == expected.encode()
     history = b'{"checkpoints":[' + expected[:-1].encode() + f',"createdAt":{clock()}}}]}}'.encode()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.core import merkle
 from ledger.core.tiles import (
@@ -181,4 +183,33 @@ def test_entry_bundles_round_trip_and_refuse_truncation():
 
 def test_leaf_hashes_of_entries_fill_the_level_0_tile():
     entries = [hashlib.sha256(bytes([i])).digest() for i in range(3)]
-    assert [merkle.leaf_hash(e) for e in parse_entry_bundle(entry_bundle(entries))] == [merkle.leaf_hash(e) for e in entries]
+    assert [merkle.leaf_hash(e) for e in parse_entry_bundle(entry_bundle(entries))] == [
+        merkle.leaf_hash(e) for e in entries
+    ]
+
+
+@given(
+    level=st.integers(0, 63),
+    index=st.integers(0, 10**18),
+    width=st.integers(1, 256),
+    entries=st.booleans(),
+)
+def test_every_tile_path_parses_back_to_its_tile(level, index, width, entries):
+    tile = Tile(0 if entries else level, index, width, entries)
+    assert parse_tile_path(tile.path().removeprefix("tile/")) == tile
+
+
+@given(text=st.text(alphabet="0123456789x./pentries", max_size=40))
+def test_a_path_parses_only_to_the_tile_that_prints_it(text):
+    try:
+        tile = parse_tile_path(text)
+    except NotFound:
+        return
+    assert tile.path() == "tile/" + text
+
+
+@given(size=st.integers(0, 1 << 40))
+def test_a_size_has_exactly_its_own_partial_tiles(size):
+    for tile in partial_tiles(size):
+        assert has_tile(size, tile) and size in tile.sizes_needing()
+        assert not has_tile(size, tile.full())
