@@ -13,7 +13,6 @@ from typing import Any
 from ledger.core.checkpoint import default_origin
 from ledger.core.commitment import case_commitment, derive_event_id, payload_digest
 from ledger.core.encoding import ZERO32, hex0x, keccak256
-from ledger.core.checkpoint import default_origin
 from ledger.core.events import Domain, ServiceEvent
 from ledger.core.note import NoteSigner
 from ledger.core.signatures import address_of_key, sign_digest
