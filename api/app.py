@@ -107,7 +107,11 @@ def create_app(
         chain_probe=chain_probe,
         anchor_status=anchor_status,
         witness_status=witness_status,
-        tlog=None if ledger.log_vkey is None else TlogReads(ledger.store, ledger.domain.separator, ledger.log_vkey),
+        tlog=(
+            None
+            if ledger.log_vkey is None
+            else TlogReads(ledger.store, ledger.domain.separator, ledger.log_vkey, policy_hash=ledger.policy_hash)
+        ),
     )
     set_app_state(app, state)
     if settings.cors_origins:

@@ -6,6 +6,7 @@ Like `saksi audit` it needs no secret: the database is opened read-only (safe be
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ import typer
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console
 from ledger.config import Settings
 from ledger.errors import NotFound
-from ledger.runtime import log_vkey, open_read_only_store
+from ledger.runtime import load_witness_policy, log_vkey, open_read_only_store
 from ledger.services.tiles_export import export_tiles
 
 tiles_app = typer.Typer(help="The log as C2SP tlog-tiles files.", no_args_is_help=True)
@@ -34,7 +35,9 @@ def export(
         raise NotFound(f"{data_dir} has no log key yet, so no signed checkpoint: run `saksi serve` once")
     store = open_read_only_store(settings)
     try:
-        result = export_tiles(store, settings.domain.separator, vkey, out)
+        loaded = load_witness_policy(settings)
+        policy_hash = None if loaded is None else hashlib.sha256(loaded[1].encode()).digest()
+        result = export_tiles(store, settings.domain.separator, vkey, out, policy_hash)
     finally:
         store.close()
     if json_out:

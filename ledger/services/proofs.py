@@ -85,6 +85,18 @@ def checkpoint_note(
     return note.with_signatures(extra) if extra else note
 
 
+def served_checkpoint_note(reader: Reader, log_vkey: Vkey, policy_hash: bytes | None = None) -> Note:
+    """What GET /tlog/checkpoint and `saksi tiles export` publish: with a witness policy, the newest
+    checkpoint its quorum cosigned (as a witnessed log publishes; the newest signed one before the first),
+    else the newest signed one; in both cases with every cosignature stored for it."""
+    witnessed = None if policy_hash is None else reader.witnessing.latest_witnessed(policy_hash)
+    note = checkpoint_note(reader, log_vkey, None if witnessed is None else witnessed[0])
+    stored = reader.witnessing.cosignatures_for(Checkpoint.from_text(note.text).tree_size)
+    if not stored:
+        return note
+    return note.with_signatures(NoteSignature(c.key_name, c.key_id, c.signature) for c in stored)
+
+
 def stored_checkpoint(reader: Reader, tree_size: int | None = None) -> Checkpoint:
     row = reader.latest_checkpoint() if tree_size is None else reader.checkpoint(tree_size)
     if row is None:

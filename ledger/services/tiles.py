@@ -30,7 +30,7 @@ from ledger.core.encoding import keccak256
 from ledger.core.note import Note, NoteSignature, Vkey
 from ledger.core.tiles import Tile, entry_bundle, has_tile
 from ledger.errors import NotFound, VerificationFailed
-from ledger.services.proofs import checkpoint_note
+from ledger.services.proofs import served_checkpoint_note
 from ledger.storage.sql import Reader, SqlStore
 from ledger.storage.tiles import LeafParts
 
@@ -102,8 +102,11 @@ class TlogReads:
         cache_bytes: int = 48 * 1024 * 1024,
         checkpoint_ttl_s: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        policy_hash: bytes | None = None,
     ) -> None:
         self.store = store
+        #: with a witness policy, the checkpoint served is the newest its quorum cosigned (FORMATS 11.6)
+        self.policy_hash = policy_hash
         self.domain_separator = domain_separator
         self.log_vkey = log_vkey
         self.checkpoint_ttl_s = checkpoint_ttl_s
@@ -135,7 +138,7 @@ class TlogReads:
         latest = self._latest
         if fresh or latest is None or now - latest[0] >= self.checkpoint_ttl_s:
             with self.store.read() as reader:
-                note = checkpoint_note(reader, self.log_vkey)
+                note = served_checkpoint_note(reader, self.log_vkey, self.policy_hash)
             latest = (now, note, Checkpoint.from_text(note.text).tree_size)
             self._latest = latest
         return latest[1], latest[2]

@@ -21,7 +21,7 @@ from ledger.core.checkpoint import Checkpoint
 from ledger.core.note import Note, Vkey, verify_note
 from ledger.core.tiles import Tile, full_tiles, has_tile, partial_tiles
 from ledger.errors import InvalidInput, SaksiError
-from ledger.services.proofs import checkpoint_note
+from ledger.services.proofs import served_checkpoint_note
 from ledger.services.tiles import tile_bytes
 from ledger.storage.sql import SqlStore
 
@@ -77,12 +77,14 @@ def exported_checkpoint(out: Path, log_vkey: Vkey) -> Checkpoint | None:
         ) from None
 
 
-def export_tiles(store: SqlStore, domain_separator: bytes, log_vkey: Vkey, out: Path) -> ExportResult:
+def export_tiles(
+    store: SqlStore, domain_separator: bytes, log_vkey: Vkey, out: Path, policy_hash: bytes | None = None
+) -> ExportResult:
     """Write (or bring up to date) the tlog-tiles tree of the log in ``out``. Reads only."""
     out = Path(out)
     previous = exported_checkpoint(out, log_vkey)
     with store.read() as reader:
-        note = checkpoint_note(reader, log_vkey)
+        note = served_checkpoint_note(reader, log_vkey, policy_hash)
         size = Checkpoint.from_text(note.text).tree_size
         old = 0 if previous is None else previous.tree_size
         if previous is not None and (old > size or (old == size and previous != Checkpoint.from_text(note.text))):
