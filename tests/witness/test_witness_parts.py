@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import subprocess
@@ -125,3 +126,14 @@ def test_an_origin_may_have_two_keys_for_rotation(served):
     assert response.status_code == 200
     stored = served.witness.store.latest(served.log.key.name)
     assert stored is not None and len(stored.note.signatures) == 3  # both log signatures, then the cosignature
+
+
+def test_temporary_files_a_crash_left_are_removed_under_the_lock(served):
+    hashed = hashlib.sha256(served.log.key.name.encode()).hexdigest()
+    state, evidence = served.data_dir / "state" / hashed, served.data_dir / "evidence" / hashed
+    for directory in (state, evidence):
+        directory.mkdir(parents=True)
+        (directory / ".checkpoint.999999.1.tmp").write_bytes(b"half a checkpoint")
+    assert served.post(served.log.request(0, 3)).status_code == 200
+    assert sorted(p.name for p in state.iterdir()) == ["checkpoint", "lock"]
+    assert list(evidence.iterdir()) == []
