@@ -15,7 +15,16 @@ from typing import Any
 from ledger.core import merkle
 from ledger.core.checkpoint import Checkpoint, default_origin
 from ledger.core.encoding import b64encode
-from ledger.core.note import Cosigner, Note, NoteSignature, NoteSigner, Vkey, cosignature_message, verify_note
+from ledger.core.note import (
+    Cosigner,
+    Note,
+    NoteSignature,
+    NoteSigner,
+    Vkey,
+    cosignature_message,
+    key_id,
+    verify_note,
+)
 from ledger.core.policy import Policy
 from ledger.core.tlog_proof import TlogProof, verify_tlog_proof
 from ledger.errors import SaksiError
@@ -88,6 +97,12 @@ def _cosigned(text: str, witnesses: Sequence[Cosigner]) -> Note:
     return note.with_signatures(w.cosign(text, COSIGNED_AT + i) for i, w in enumerate(witnesses))
 
 
+def _small_order_vkey(name: str) -> str:
+    """Ed25519's identity point as a key: OpenSSL and Go accept R = identity, S = 0 from it for any text."""
+    key = bytes([1]) + bytes(31)
+    return f"{name}+{key_id(name, 1, key):08x}+{b64encode(bytes([1]) + key)}"
+
+
 def _vkeys() -> list[dict[str, Any]]:
     out = []
     for description, signer in (
@@ -125,6 +140,8 @@ def _vkeys() -> list[dict[str, Any]]:
         ("a base64url character in the key", "vkey.key", f"{name}+{kid}+{key[:-1]}-"),
         ("a 31-byte Ed25519 key", "vkey.publicKey", f"{name}+{kid}+{b64encode(bytes([1]) + LOG.vkey.public_key[:31])}"),
         ("a type byte alone", "vkey.key", f"{name}+{kid}+AQ=="),
+        ("a small-order key (the identity), its key ID right", "vkey.publicKey", _small_order_vkey(name)),
+        ("a key that is not on the curve", "vkey.publicKey", f"{name}+{kid}+{b64encode(bytes([1, 2]) + bytes(31))}"),
     ):
         _expect(description, lambda t=text: Vkey.parse(t), "InvalidField", field)
         out.append(_bad(description, "InvalidField", field, kind="vkey", vkey=text))

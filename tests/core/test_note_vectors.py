@@ -183,3 +183,26 @@ def test_tlog_proof_leaves_are_the_bundle_log() -> None:
     proven = {v["leafIndex"]: v["leafHash"] for v in vectors() if v["kind"] == "tlogProof" and v["valid"]}
     shared = by_index.keys() & proven.keys()
     assert shared and all(by_index[i] == proven[i] for i in shared)
+
+
+def test_formats_section_16_examples_are_vectors() -> None:
+    """docs/FORMATS.md §16 shows vectors, not hand-copied text that could drift."""
+    formats = (VECTORS.parents[2] / "docs" / "FORMATS.md").read_text(encoding="utf-8")
+    section = formats[formats.index("## 16. Signed notes") : formats.index("## Appendix A")]
+    blocks = [block.split("\n", 1)[1] for block in section.split("```")[1::2]]
+    texts = {v.get(key) for v in vectors() if v["valid"] for key in ("note", "policy", "proof")}
+    shown = [
+        b
+        for b in blocks
+        if b.startswith(("saksi/eip155", "This is", "# Saksi TEST policy", "c2sp.org/tlog-proof@v1\nextra"))
+    ]
+    assert len(shown) == 4
+    assert all(block in texts for block in shown), [b[:40] for b in shown if b not in texts]
+    lines = {v["signatureLine"] for v in vectors() if "signatureLine" in v}
+    cosig_block = next(b for b in blocks if b.startswith("— ombudsman"))
+    assert cosig_block in lines
+    proof = next(v for v in vectors() if v["kind"] == "tlogProof" and v["leafIndex"] == 5 and v["valid"])
+    assert proof["leafHash"] in section and proof["proof"] in shown
+    for v in vectors():
+        if v["kind"] == "vkey" and v["valid"]:
+            assert v["vkey"] in section.replace("\n", "")

@@ -182,3 +182,18 @@ def test_go_parses_the_saksi_log_vkey(notecheck: Path) -> None:
 def test_go_knows_only_ed25519_note_keys(notecheck: Path) -> None:
     """x/mod's note package has no cosignature type (0x04): it refuses a witness vkey, as documented."""
     assert run(notecheck, "vkey", str(WITNESS.vkey)) == (1, {"error": "unknown verifier algorithm"})
+
+
+def test_go_accepts_a_forgery_from_a_small_order_key_that_saksi_refuses(notecheck: Path) -> None:
+    """Why Vkey refuses small-order keys: with the identity point as key, R = identity and S = 0 pass
+    Go's (and OpenSSL's) Ed25519 check for any text."""
+    identity = bytes([1]) + bytes(31)
+    name = "evil.example/witness"
+    key_id = int.from_bytes(hashlib.sha256(name.encode() + b"\n\x01" + identity).digest()[:4], "big")
+    vkey = f"{name}+{key_id:08x}+{base64.b64encode(bytes([1]) + identity).decode()}"
+    signature = base64.b64encode(key_id.to_bytes(4, "big") + identity + bytes(32)).decode()
+    forged = f"{CHECKPOINT}\n— {name} {signature}\n"
+    code, out = run(notecheck, "verify", vkey, stdin=forged)
+    assert code == 0 and [s["name"] for s in out["verified"]] == [name]
+    with pytest.raises(InvalidField, match="^vkey.publicKey: must not be a point of small order$"):
+        Vkey.parse(vkey)
