@@ -10,6 +10,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ledger.core.note import Cosigner, Vkey, public_key_of
 from ledger.errors import Conflict, InvalidInput
@@ -91,6 +92,11 @@ def configure_logging() -> None:
     logger.propagate = False
 
 
+#: h11, not httptools: h11 holds at most 16 KiB of an unfinished request line and header block, where
+#: httptools takes a header block of any size. A witness answers few requests; bounded memory matters more.
+UVICORN_OPTIONS: dict[str, Any] = {"http": "h11", "log_config": None, "access_log": False, "lifespan": "off"}
+
+
 def check_port_free(host: str, port: int) -> None:
     """A port another server listens on is refused with one line, before anything is served."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -121,5 +127,5 @@ def serve(witness: Witness, host: str, port: int) -> None:
         logs=list(witness.logs.origins()),
         url=f"http://{host}:{port}",
     )
-    uvicorn.run(create_app(witness), host=host, port=port, log_config=None, access_log=False, lifespan="off")
+    uvicorn.run(create_app(witness), host=host, port=port, **UVICORN_OPTIONS)
     log_event(logging.INFO, "stopped")

@@ -29,6 +29,7 @@ from ledger.witness.witness import OldSizeMismatch, Witness, log_event
 TEXT = "text/plain; charset=utf-8"
 SIZE_MEDIA_TYPE = "text/x.tlog.size"
 _ORIGIN_HASH = re.compile(r"[0-9a-f]{64}")
+_DECIMAL = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() takes "²"
 
 
 class BodyTooLarge(InvalidInput):
@@ -55,7 +56,7 @@ def _text(status: int, message: str) -> Response:
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (not _DECIMAL.fullmatch(declared) or int(declared) > limit):
         raise BodyTooLarge(f"body: over {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -9,13 +9,12 @@ logged. Nothing else changes: the latest cosigned checkpoint stays as it was.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ledger.witness.files import create_exclusive, make_private_dir
+from ledger.witness.files import atomic_write, make_private_dir
 
 MAX_FILES_PER_ORIGIN = 256
 MAX_BYTES_PER_ORIGIN = 16 * 1024 * 1024
@@ -38,7 +37,7 @@ class EvidenceStore:
         digest = hashlib.sha256(body).hexdigest()
         directory = self._directory_for(origin)
         make_private_dir(directory)
-        existing = sorted(directory.glob("*.txt"))
+        existing = sorted(p for p in directory.glob("*.txt") if not p.name.startswith("."))
         for path in existing:
             if path.name.endswith(f"-{digest}.txt"):
                 return digest, path
@@ -48,6 +47,5 @@ class EvidenceStore:
         now = self._clock()
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now * 1e6) % 1_000_000:06d}Z"
         path = directory / f"{stamp}-{digest}.txt"
-        with contextlib.suppress(FileExistsError):  # the same body in the same microsecond
-            create_exclusive(path, body)
+        atomic_write(path, body)  # a crash leaves no half-written evidence (callers hold the origin's lock)
         return digest, path

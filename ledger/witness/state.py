@@ -39,6 +39,7 @@ class StateStore:
     def __init__(self, layout: Layout, locks: FileLocks | None = None) -> None:
         self.layout = layout
         self.locks = locks or FileLocks()
+        self._swept: set[str] = set()
 
     def _file(self, origin: str) -> Path:
         return self.layout.state_dir(origin) / "checkpoint"
@@ -67,7 +68,17 @@ class StateStore:
         directory = self.layout.state_dir(origin)
         make_private_dir(directory)
         with self.locks.hold(directory / "lock"):
+            if origin not in self._swept:
+                self._sweep(directory, self.layout.evidence_dir(origin))
+                self._swept.add(origin)
             yield lambda: self.latest(origin)
+
+    @staticmethod
+    def _sweep(*directories: Path) -> None:
+        """Remove the temporary files a crash left (every writer holds the lock held now, so any is stale)."""
+        for directory in directories:
+            for stale in directory.glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
 
     def persist(self, origin: str, cosigned: Note) -> None:
         """Call only while holding `locked(origin)`."""

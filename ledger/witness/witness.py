@@ -90,7 +90,7 @@ class Witness:
         except VerificationFailed as exc:
             raise Forbidden(f"log signature: {exc.message}") from None
         trusted = {(k.name, k.key_id) for k in keys}
-        log_signatures = tuple(s for s in request.note.signatures if (s.name, s.key_id) in trusted)
+        log_signatures = tuple(dict.fromkeys(s for s in request.note.signatures if (s.name, s.key_id) in trusted))
         if request.old_size > checkpoint.tree_size:
             raise InvalidInput("old size is larger than the checkpoint size")
         with self.store.locked(origin) as read_latest:

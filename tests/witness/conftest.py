@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from ledger.witness.admin import add_witnessed_log, init_witness, open_witness
+from ledger.witness.admin import UVICORN_OPTIONS, add_witnessed_log, init_witness, open_witness
 from ledger.witness.app import create_app
 from ledger.witness.witness import Witness
 from tests.live import free_port
@@ -76,9 +76,7 @@ class serve_app:
 
     def __init__(self, app) -> None:
         self.port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="off"
-        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, **UVICORN_OPTIONS)
         self.server = uvicorn.Server(config)
 
     def __enter__(self) -> str:

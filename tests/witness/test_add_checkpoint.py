@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import socket
 
 import pytest
 import tlog_scales.signing as ts_signing
@@ -250,3 +251,11 @@ def test_other_routes(served):
     assert served.client.get(f"{served.url}/{'0' * 64}/checkpoint").status_code == 404
     assert served.client.get(f"{served.url}/{hashed.upper()}/checkpoint").status_code == 404
     assert served.client.get(f"{served.url}/../witness-key.json").status_code == 404
+
+
+def test_a_huge_header_block_is_refused_and_the_witness_keeps_serving(served):
+    with socket.create_connection(("127.0.0.1", int(served.url.rsplit(":", 1)[1])), timeout=10) as sock:
+        sock.sendall(b"POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+        answer = sock.recv(1000)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert served.client.get(served.url + "/healthz").status_code == 200

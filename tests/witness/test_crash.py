@@ -85,7 +85,6 @@ def test_kill_9_in_a_loop_never_loses_or_forks_a_cosigned_checkpoint(tmp_path):
             for client in clients:
                 client.start()
             time.sleep(rng.uniform(0.3, 1.2))
-            acknowledged = list(answers)
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -104,7 +103,8 @@ def test_kill_9_in_a_loop_never_loses_or_forks_a_cosigned_checkpoint(tmp_path):
         assert log_line == key.signature_line(text)  # Ed25519 is deterministic: the log's own line
         assert verify_cosignature_line(cosignature, vkey, text) > 0
         size = int(size_line)
-        assert size >= max((s for s, _, _ in acknowledged), default=0), "a returned cosignature was rolled back"
+        # every 200 was persisted before it was sent, so none may be newer than what survived the kill
+        assert size >= max((s for s, _, _ in answers), default=0), "a returned cosignature was rolled back"
         assert any(text == checkpoint_text(key.name, size, log.root(size)) for log in (main, fork))
         persisted_points.append((size, base64.b64decode(root_line)))
 

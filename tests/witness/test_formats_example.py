@@ -1,4 +1,4 @@
-"""FORMATS 16.3 is what the witness does: the example request, answered by a witness with the same TEST key
+"""FORMATS 17.3 is what the witness does: the example request, answered by a witness with the same TEST key
 at the same time, gives the example cosignature, and both appear in the document byte for byte."""
 
 from __future__ import annotations

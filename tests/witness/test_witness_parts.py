@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import subprocess
@@ -14,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import SaksiError
+from ledger.witness.admin import add_witnessed_log
 from ledger.witness.evidence import EvidenceStore
 from ledger.witness.state import StateUnreadable
 from tests.witness.conftest import CLOCK, leaves
-from tests.witness.spec_client import Log
+from tests.witness.spec_client import Log, LogKey, body, checkpoint_text, consistency_proof, verify_cosignature_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,9 +66,6 @@ def test_a_fork_is_logged_loudly_as_one_json_line(served, caplog):
 
 
 def test_logs_added_while_serving_are_witnessed_without_a_restart(served):
-    from ledger.witness.admin import add_witnessed_log
-    from tests.witness.spec_client import LogKey
-
     other = Log(LogKey("test.example/late", bytes([4]) * 32), leaves(3))  # TEST seed
     assert served.post(other.request(0, 3)).status_code == 404
     add_witnessed_log(served.data_dir, other.key.vkey)
@@ -105,8 +104,6 @@ def test_hostile_bytes_are_refused_as_the_client_s_fault(served, data):
 
 
 def test_a_clock_set_back_never_dates_a_cosignature_before_the_last_one(served):
-    from tests.witness.spec_client import checkpoint_text, verify_cosignature_line
-
     served.post(served.log.request(0, 4))
     served.witness._clock = lambda: CLOCK - 3600
     line = served.post(served.log.request(4, 9)).text
@@ -115,3 +112,28 @@ def test_a_clock_set_back_never_dates_a_cosignature_before_the_last_one(served):
     served.witness._clock = lambda: CLOCK + 5
     line = served.post(served.log.request(9, 9)).text
     assert verify_cosignature_line(line, str(served.witness.config.vkey), text) == CLOCK + 5
+
+
+def test_an_origin_may_have_two_keys_for_rotation(served):
+    rotated = LogKey(served.log.key.name, bytes([8]) * 32)  # TEST seed: the same name, a new key
+    assert served.post(Log(rotated, served.log.leaves).request(0, 4)).status_code == 403
+    add_witnessed_log(served.data_dir, rotated.vkey)
+    assert served.post(Log(rotated, served.log.leaves).request(0, 4)).status_code == 200
+    assert served.post(served.log.request(4, 6)).status_code == 200  # the old key still counts
+    text = checkpoint_text(served.log.key.name, 9, served.log.root(9))
+    both = Log(rotated, served.log.leaves).note(9) + served.log.key.signature_line(text)
+    response = served.post(body(6, consistency_proof(6, served.log.leaves[:9]), both))
+    assert response.status_code == 200
+    stored = served.witness.store.latest(served.log.key.name)
+    assert stored is not None and len(stored.note.signatures) == 3  # both log signatures, then the cosignature
+
+
+def test_temporary_files_a_crash_left_are_removed_under_the_lock(served):
+    hashed = hashlib.sha256(served.log.key.name.encode()).hexdigest()
+    state, evidence = served.data_dir / "state" / hashed, served.data_dir / "evidence" / hashed
+    for directory in (state, evidence):
+        directory.mkdir(parents=True)
+        (directory / ".checkpoint.999999.1.tmp").write_bytes(b"half a checkpoint")
+    assert served.post(served.log.request(0, 3)).status_code == 200
+    assert sorted(p.name for p in state.iterdir()) == ["checkpoint", "lock"]
+    assert list(evidence.iterdir()) == []
