@@ -1,19 +1,27 @@
-"""Steps 6 and 7 of verifying a proof bundle (FORMATS 10.3) read the chain: the root the contract anchored,
-and the agency registry, which is the contract's registered/rotated/revoked events placed in time by their
-blocks. Read through a key-less :class:`~ledger.chain.reader.ChainReaderAdapter`, never the server's code
-(`saksi verify` and `saksi monitor` share it).
+"""The trust inputs of verifying a proof bundle (FORMATS 10.3) that come from outside it.
+
+Step 2 needs a witness policy (`--policy FILE`, the verifier's own; or the `witnessPolicy` and `logVkey` a
+server publishes in GET /v1/info, which are only as trustworthy as that server). Steps 7 and 8 read the
+chain: the root the contract anchored, and the agency registry, which is the contract's
+registered/rotated/revoked events placed in time by their blocks. Read through a key-less
+:class:`~ledger.chain.reader.ChainReaderAdapter`, never the server's code (`saksi verify` and `saksi
+monitor` share it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ledger.core.bundle import ProofBundle
 from ledger.core.encoding import hex0x
+from ledger.core.note import Vkey
+from ledger.core.policy import Policy
 from ledger.core.verify import STEPS
-from ledger.errors import ChainUnavailable, InvalidInput, VerificationFailed
+from ledger.core.witnessing import PASS, WitnessReport
+from ledger.errors import ChainUnavailable, InvalidInput, NotFound, RetryLater, VerificationFailed
 
 if TYPE_CHECKING:  # web3 loads on first use, not with every CLI command
     from ledger.chain.reader import ChainReaderAdapter
@@ -82,9 +90,88 @@ def chain_trust(bundle: ProofBundle, source: ChainSource, tolerance_ms: int):
     def root_at(tree_size: int) -> bytes:
         root = chain.root_at(tree_size)
         if root is None:
-            raise VerificationFailed(f"{STEPS[5]}: the contract has no anchored root for tree size {tree_size}")
+            raise VerificationFailed(f"{STEPS[6]}: the contract has no anchored root for tree size {tree_size}")
         return root
 
     head = chain.block_number()
     windows = signer_windows(chain.registry_events(source.from_block, head))
     return root_at, signer_authorised(windows, tolerance_ms), server_window
+
+
+def load_policy(path: Path) -> Policy:
+    """`--policy FILE`: a C2SP tlog-policy the verifier trusts (its own copy, not the server's word)."""
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return Policy.parse(text)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path}: {exc.message}") from None
+
+
+@dataclass(frozen=True)
+class ServerTrust:
+    """What a Saksi server's GET /v1/info says about its own signatures: only as trustworthy as that server."""
+
+    api: str
+    log_vkey: Vkey | None
+    policy: Policy | None
+
+
+def server_trust(api: str, timeout_s: float = 15.0) -> ServerTrust:
+    """The `logVkey` and `witnessPolicy` that GET /v1/info of the server at `api` publishes (either may be absent)."""
+    import httpx
+
+    url = api.rstrip("/") + "/v1/info"
+    try:
+        response = httpx.get(url, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        raise RetryLater(f"{url} did not answer: {exc}") from None
+    if response.status_code != 200:
+        raise RetryLater(f"{url} answered HTTP {response.status_code}")
+    try:
+        info = response.json()
+    except ValueError:
+        raise InvalidInput(f"{url} did not answer JSON") from None
+    if not isinstance(info, dict):
+        raise InvalidInput(f"{url} did not answer a JSON object")
+    vkey, policy = info.get("logVkey"), info.get("witnessPolicy")
+    if not isinstance(policy, str | None):
+        raise InvalidInput(f"{url}: witnessPolicy must be a C2SP tlog-policy text or null")
+    try:
+        return ServerTrust(
+            api, None if vkey is None else Vkey.parse(vkey), None if policy is None else Policy.parse(policy)
+        )
+    except InvalidInput as exc:
+        raise InvalidInput(f"{url}: {exc.message}") from None
+
+
+def _when(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def witness_line(report: WitnessReport) -> str:
+    """Who witnessed the checkpoint, in plain words with the times of their cosignatures."""
+    if report.status == PASS or report.cosigned:
+        names = ", ".join(f"{c.display_name} (cosigned {_when(c.timestamp)})" for c in report.cosigned)
+        count = f"{len(report.cosigned)} of the {report.policy_witnesses} witnesses the policy names; {report.required} required"
+        lead = "Witnessed by" if report.status == PASS else "Not yet witnessed by enough: only"
+        return f"{lead} {names} ({count})"
+    return report.summary()[0].upper() + report.summary()[1:]
+
+
+def witness_json(report: WitnessReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {
+        "status": report.status,
+        "reason": report.reason,
+        "logKey": report.log_key,
+        "cosigned": [
+            {"witness": c.witness, "displayName": c.display_name, "timestamp": c.timestamp} for c in report.cosigned
+        ],
+        "policyWitnesses": report.policy_witnesses,
+        "required": report.required,
+        "summary": witness_line(report),
+    }

@@ -176,7 +176,7 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
         bundle_path.write_text(json.dumps(bundle))
         tampered = _saksi(env, "verify", str(bundle_path), "--rpc", anvil.url, check=False)
         assert tampered.returncode == 1
-        assert "2. every signature" in tampered.stderr and tampered.stderr.count("\n") == 1
+        assert "3. every signature" in tampered.stderr and tampered.stderr.count("\n") == 1
     finally:
         server.terminate()
         server.wait(timeout=20)
