@@ -250,7 +250,25 @@ suite('bundles.json', async (x) => {
   if (x.authorisedSigners !== undefined) {
     signerAuthorised = (agency, signer) => (x.authorisedSigners[agency] ?? []).includes(h(signer));
   }
-  const report = await v.verifyBundle(bundle, { rootAt, signerAuthorised });
+  const policy = x.policy !== undefined ? v.parsePolicy(x.policy) : null;
+  const logVkey = x.logVkey !== undefined ? v.parseVkey(x.logVkey) : null;
+  const report = await v.verifyBundle(bundle, { rootAt, signerAuthorised, policy, logVkey });
   assert.equal(report.events, x.bundle.events.length);
-  assert.equal(report.checked.length + report.skipped.length, 7);
+  assert.equal(report.checked.length + report.skipped.length, 8);
+  if (x.witnesses !== undefined) {
+    const w = report.witnesses;
+    assertSame(
+      {
+        status: w.status,
+        reason: w.reason,
+        logKey: w.logKey,
+        cosigned: w.cosigned.map((c) => ({ witness: c.witness, displayName: c.displayName, timestamp: c.timestamp })),
+        policyWitnesses: w.policyWitnesses,
+        required: w.required,
+      },
+      x.witnesses,
+      'witness outcome',
+    );
+    assert.equal(report.checked.includes(v.STEPS[1]), w.status === 'pass');
+  }
 });
