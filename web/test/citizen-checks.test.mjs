@@ -133,16 +133,26 @@ describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not
     assert.ok(w.cosigned.every((c) => Number.isInteger(c.timestamp) && c.timestamp > 1.7e9));
   });
 
-  it('warns, never fails, when no independent witness vouches yet', () => {
+  it('warns, never fails, when no independent witness vouches yet; skips without a policy', () => {
     const f = fixture();
     delete f.bundle.checkpoint.note;
     delete f.timeline.checkpoint.note;
     let result = v.checkCase(f);
     assert.equal(result.checks.witnesses.status, 'warn');
     assert.equal(result.checks.witnesses.reason, 'no-note');
-    result = v.checkCase({ ...fixture(), info: { eip712Domain: f.bundle.eip712Domain } });
-    assert.equal(result.checks.witnesses.status, 'warn');
+    assert.equal(result.verdict, 'partial');
+    result = v.checkCase({ ...fixture(), info: { eip712Domain: f.bundle.eip712Domain }, chain: { root: fixture().anchoredRoot } });
+    assert.equal(result.checks.witnesses.status, 'skip', 'a server that publishes no policy promises no witness');
     assert.equal(result.checks.witnesses.reason, 'no-policy');
+    assert.equal(result.verdict, 'ok');
+  });
+
+  it('warns with the names so far when the quorum is not met', () => {
+    const only = doc.vectors.find((x) => x.description.startsWith('only one witness cosigned'));
+    const f = fixture();
+    f.bundle.checkpoint.note = only.bundle.checkpoint.note;
+    const w = v.checkCase(f).checks.witnesses;
+    assert.deepEqual([w.status, w.reason, w.names, w.count, w.total, w.required], ['warn', 'quorum-not-met', 'BPK', 1, 3, 2]);
   });
 
   it('fails on a tampered cosignature and names the witness', () => {

@@ -233,15 +233,19 @@ export function checkCase({ commitment, info, timeline, bundle = null, agencies 
     checks.anchor = { status: 'skip', reason: 'no-rpc', anchor, treeSize: String(checkpoint.treeSize) };
   }
 
-  const statuses = Object.values(checks).map((c) => c.status);
+  // a skipped witness check (no policy published) is not a shortfall of this case: see witnessCheck
+  const statuses = Object.entries(checks)
+    .filter(([id, c]) => !(id === 'witnesses' && c.status === 'skip'))
+    .map(([, c]) => c.status);
   const verdict = statuses.includes('fail') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'partial';
   return { events, checks, verdict, checkpoint, domain };
 }
 
 /**
  * Step 2 on the page: the checkpoint's signed note (the bundle's, else the timeline's) against the log
- * key and the witness policy that /v1/info publishes. ok = the quorum cosigned; warn = no note, no
- * policy or not enough cosignatures yet; fail = a signature that does not verify, named by `reason`.
+ * key and the witness policy that /v1/info publishes. ok = the quorum cosigned; warn = no note
+ * or not enough cosignatures yet; skip = the server publishes no policy; fail = a signature that does not
+ * verify, named by `reason`.
  */
 function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
   if (bundleError) return { status: 'fail', reason: 'malformed', detail: bundleError };
@@ -258,9 +262,12 @@ function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
   }
   try {
     const r = checkWitnesses(checkpoint, note, { policy, logVkey });
+    // A server that publishes no witness policy promises no witness: the check is skipped (and says so),
+    // it does not lower the verdict. With a policy, a missing note or quorum is a warning.
+    const unpromised = !policy;
     return {
-      status: r.status === 'pass' ? 'ok' : 'warn',
-      reason: r.reason,
+      status: r.status === 'pass' ? 'ok' : unpromised ? 'skip' : 'warn',
+      reason: unpromised ? 'no-policy' : r.reason,
       cosigned: r.cosigned.map((c) => ({ name: c.displayName, timestamp: Number(c.timestamp) })),
       names: r.cosigned.map((c) => c.displayName).join(', '),
       count: r.cosigned.length,
