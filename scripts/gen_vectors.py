@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from note_vectors import build_notes  # scripts/note_vectors.py
+
 from ledger.core import merkle
 from ledger.core.bundle import BUNDLE_FORMAT
 from ledger.core.checkpoint import Checkpoint, default_origin
@@ -1257,6 +1259,12 @@ def _bundle_log(case_events: Sequence[ServiceEvent]) -> tuple[list[dict[str, Any
     return log, merkle.MemoryTree(entry["leafHash"] for entry in log)
 
 
+def _bundle_leaf_bytes() -> list[bytes]:
+    """The leaf bytes of the bundles' 11-leaf log (the tlog-proof vectors of notes.json prove them)."""
+    log, _ = _bundle_log(_case_events()[1])
+    return [leaf_bytes(e["event"].digest(DOMAIN), e["signature"], e["receivedAt"]) for e in log]
+
+
 def _bundle(
     log: list[dict[str, Any]], tree: merkle.MemoryTree, indexes: Sequence[int], commitment: bytes | None
 ) -> dict[str, Any]:
@@ -1766,6 +1774,7 @@ def generate() -> dict[str, str]:
         "commitments.json": build_commitments(),
         "checkpoints.json": build_checkpoints(bundle_root, bundle_size),
         "bundles.json": bundles,
+        "notes.json": build_notes(_bundle_leaf_bytes()),
     }
     _assert_outcomes(docs["inclusion.json"], _replay_inclusion)
     _assert_outcomes(docs["consistency.json"], _replay_consistency)

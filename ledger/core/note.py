@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ledger.core.ed25519_points import key_problem
 from ledger.core.encoding import b64decode, b64encode
 from ledger.errors import InvalidField, TooLarge, VerificationFailed
 
@@ -30,6 +31,7 @@ MAX_SIGNATURES = 100
 #: Room for 100 post-quantum signatures (≈ 5 kB each in base64) on top of a checkpoint.
 MAX_NOTE_BYTES = 1 << 20
 MAX_TIMESTAMP = (1 << 63) - 1
+MAX_TREE_SIZE = (1 << 63) - 1
 
 SIGNATURE_PREFIX = "— "  # em dash U+2014, space
 COSIGNATURE_HEADER = "cosignature/v1\n"
@@ -92,6 +94,12 @@ def _private_key(seed: bytes) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+def _check_constructor_args(name: object, public_key: object) -> None:
+    check_key_name("vkey.name", name)
+    if not isinstance(public_key, bytes):
+        raise InvalidField("vkey.publicKey", "must be bytes")
+
+
 @dataclass(frozen=True, slots=True)
 class Vkey:
     """A verifier key, `<name>+<hex key ID>+base64(type ‖ public key)`."""
@@ -112,6 +120,9 @@ class Vkey:
         if self.sig_type in ED25519_TYPES:
             if len(self.public_key) != 32:
                 raise InvalidField("vkey.publicKey", "must be a 32-byte Ed25519 key")
+            problem = key_problem(self.public_key)
+            if problem:  # a small-order key "verifies" forged signatures: refuse it, see ed25519_points
+                raise InvalidField("vkey.publicKey", problem)
             if self.key_id != key_id(self.name, self.sig_type, self.public_key):
                 raise InvalidField("vkey.keyId", "does not match the name, type and key")
 
@@ -137,12 +148,13 @@ class Vkey:
     @classmethod
     def ed25519(cls, name: str, public_key: bytes) -> Vkey:
         """A note signer's vkey (type 0x01), the log's key."""
-        return cls(name, key_id(check_key_name("vkey.name", name), SIG_ED25519, public_key), SIG_ED25519, public_key)
+        _check_constructor_args(name, public_key)
+        return cls(name, key_id(name, SIG_ED25519, public_key), SIG_ED25519, public_key)
 
     @classmethod
     def cosigner(cls, name: str, public_key: bytes) -> Vkey:
         """A witness's vkey (type 0x04, c2sp.org/tlog-cosignature)."""
-        check_key_name("vkey.name", name)
+        _check_constructor_args(name, public_key)
         return cls(name, key_id(name, SIG_COSIGNATURE_V1, public_key), SIG_COSIGNATURE_V1, public_key)
 
 
@@ -282,7 +294,7 @@ def check_checkpoint_body(text: str) -> None:
     lines = text[:-1].split("\n")
     if len(lines) < 3 or any(not line for line in lines):
         raise InvalidField("checkpoint", "must be at least three non-empty lines")
-    if not _TREE_SIZE.fullmatch(lines[1]) or int(lines[1]) > MAX_TIMESTAMP:
+    if not _TREE_SIZE.fullmatch(lines[1]) or int(lines[1]) > MAX_TREE_SIZE:
         raise InvalidField("checkpoint.treeSize", "must be decimal ASCII without leading zeros, below 2^63")
     b64decode("checkpoint.rootHash", lines[2])
 

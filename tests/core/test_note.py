@@ -279,6 +279,58 @@ def test_vkey_parse_refuses(text: str, message: str) -> None:
     assert caught.value.message == message
 
 
+SMALL_ORDER_KEYS = [
+    "0100000000000000000000000000000000000000000000000000000000000000",  # the identity
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2
+    "0000000000000000000000000000000000000000000000000000000000000000",  # order 4
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+]
+NON_CANONICAL_KEYS = [
+    "0100000000000000000000000000000000000000000000000000000000000080",  # -0
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y = p
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y = p + 1
+    "0200000000000000000000000000000000000000000000000000000000000000",  # y = 2 is not on the curve
+]
+
+
+@pytest.mark.parametrize("key_hex", SMALL_ORDER_KEYS)
+def test_small_order_keys_are_refused(key_hex: str) -> None:
+    """Such a key verifies a forged signature for any text in OpenSSL; the vkey is refused instead."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    key = bytes.fromhex(key_hex)
+    if key_hex == SMALL_ORDER_KEYS[0]:  # the reason: R = identity, S = 0 "verifies" any text for this key
+        forged = SMALL_ORDER_KEYS[0] + "00" * 32
+        Ed25519PublicKey.from_public_bytes(key).verify(bytes.fromhex(forged), CHECKPOINT.encode())
+    for sig_type in (SIG_ED25519, SIG_COSIGNATURE_V1):
+        with pytest.raises(InvalidField) as caught:
+            Vkey.parse(_vkey_with("w.example", sig_type, key))
+        assert caught.value.message == "vkey.publicKey: must not be a point of small order"
+
+
+@pytest.mark.parametrize("key_hex", NON_CANONICAL_KEYS)
+def test_non_canonical_and_off_curve_keys_are_refused(key_hex: str) -> None:
+    with pytest.raises(InvalidField) as caught:
+        Vkey.cosigner("w.example", bytes.fromhex(key_hex))
+    assert caught.value.message == "vkey.publicKey: must be a canonical encoding of a point on Ed25519"
+
+
+def test_constructors_check_their_arguments() -> None:
+    with pytest.raises(InvalidField, match="^vkey.publicKey: must be bytes$"):
+        Vkey.ed25519("k", "not bytes")  # type: ignore[arg-type]
+    with pytest.raises(InvalidField, match="^vkey.name: must be a string$"):
+        Vkey.cosigner(None, bytes(32))  # type: ignore[arg-type]
+
+
+def test_real_keys_pass_the_point_check() -> None:
+    for n in range(200):
+        Vkey.ed25519("k", public_key_of(test_seed(n)))
+
+
 def test_vkey_parse_keeps_other_types_opaque() -> None:
     text = _vkey_with("pq.example/w", 0x06, bytes(1312), id_hex="01020304")
     vkey = Vkey.parse(text)

@@ -55,6 +55,7 @@ FILES = (
     "commitments.json",
     "checkpoints.json",
     "bundles.json",
+    "notes.json",  # replayed in tests/core/test_note_vectors.py
 )
 
 
