@@ -24,5 +24,6 @@ export * from './note.js';
 export * from './policy.js';
 export * from './rpc.js';
 export * from './signatures.js';
+export * from './tlog_proof.js';
 export * from './verify.js';
 export * from './witnessing.js';

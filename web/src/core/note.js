@@ -63,11 +63,28 @@ function textProblem(text) {
   return null;
 }
 
+/**
+ * Why 32 bytes are not an acceptable Ed25519 public key, or null (ledger/core/ed25519_points.py): a
+ * canonical encoding of a curve point (RFC 8032 §5.1.3, strictly) that is not of small order. A small-order
+ * key "verifies" forged signatures for every message, so a witness could deny all its cosignatures.
+ */
+export function keyProblem(encoded) {
+  let point;
+  try {
+    point = ed25519.Point.fromBytes(encoded, false);
+  } catch {
+    return 'must be a canonical encoding of a point on Ed25519';
+  }
+  return point.isSmallOrder() ? 'must not be a point of small order' : null;
+}
+
 function makeVkeyChecked(name, id, sigType, publicKey) {
   checkName('vkey.name', name);
   if (!publicKey.length) throw new InvalidField('vkey.publicKey', 'must not be empty');
   if (ED25519_TYPES.includes(sigType)) {
     if (publicKey.length !== 32) throw new InvalidField('vkey.publicKey', 'must be a 32-byte Ed25519 key');
+    const problem = keyProblem(publicKey);
+    if (problem) throw new InvalidField('vkey.publicKey', problem);
     if (id !== keyId(name, sigType, publicKey)) throw new InvalidField('vkey.keyId', 'does not match the name, type and key');
   }
   return { name, keyId: id, sigType, publicKey };
@@ -194,11 +211,11 @@ function verifyOne(vkey, text, sig) {
 
 /**
  * Verify every signature of a known (name, key ID); signatures of unknown keys are ignored. Returns
- * one {vkey, timestamp} per known key that signed, in note order (timestamp a BigInt for cosignatures,
- * null for Ed25519 note signatures). Throws VerificationFailed naming the key if a known key's
- * signature fails (the whole note is refused), or if no known key signed.
+ * one {vkey, timestamp} per known key that signed, in note order, possibly none (timestamp a BigInt for
+ * cosignatures, null for Ed25519 note signatures). Throws VerificationFailed naming the key if a known
+ * key's signature fails: the whole note is then refused.
  */
-export function verifyNote(note, vkeys) {
+export function verifySignatures(note, vkeys) {
   const known = new Map();
   for (const vkey of vkeys) {
     const id = `${vkey.name}\n${vkey.keyId}`;
@@ -212,13 +229,19 @@ export function verifyNote(note, vkeys) {
     const vkey = known.get(id);
     if (!vkey) continue;
     if (!ED25519_TYPES.includes(vkey.sigType)) {
-      throw new VerificationFailed(`signature type 0x${vkey.sigType.toString(16).padStart(2, '0')} of ${vkeyText(vkey)} is not supported`);
+      throw new VerificationFailed(`signature type 0x${vkey.sigType.toString(16).padStart(2, '0')} of ${vkeyText(vkey)} is not supported`, { vkey: vkeyText(vkey) });
     }
     const verified = verifyOne(vkey, note.text, sig);
     if (!results.has(id)) results.set(id, verified);
   }
-  if (!results.size) throw new VerificationFailed('note: no signature from a known key');
   return [...results.values()];
+}
+
+/** verifySignatures, and VerificationFailed if no known key signed (c2sp.org/signed-note). */
+export function verifyNote(note, vkeys) {
+  const results = verifySignatures(note, vkeys);
+  if (!results.length) throw new VerificationFailed('note: no signature from a known key');
+  return results;
 }
 
 // --- signing (tests and tools; the page never signs) ------------------------------------------------

@@ -8,7 +8,7 @@
 import { parseCheckpointText } from './checkpoint.js';
 import { utf8 } from './bytes.js';
 import { InvalidField, InvalidInput, TooLarge, VerificationFailed } from './errors.js';
-import { SIG_COSIGNATURE_V1, SIG_ED25519, parseVkey, verifyNote } from './note.js';
+import { SIG_COSIGNATURE_V1, SIG_ED25519, parseVkey, verifySignatures, vkeyToString } from './note.js';
 
 // The spec asks implementations to support at least 32 of each.
 export const MAX_LOGS = 64;
@@ -163,32 +163,41 @@ export function quorumSize(policy) {
 /** The policy's log key whose name is this origin, or null. */
 export const logFor = (policy, origin) => policy.logs.find((l) => l.vkey.name === origin)?.vkey ?? null;
 
-/**
- * c2sp.org/tlog-proof's steps 2 and 3 for a checkpoint note: the log's signature by the policy's key
- * for its origin, every cosignature by a policy witness, and the quorum.
- * Returns {checkpoint, log, cosignedBy: [{name, displayName, timestamp}], quorumMet}.
- */
-export function checkCheckpoint(policy, note, logVkey = null) {
-  const checkpoint = parseCheckpointText(note.text);
-  const log = logVkey ?? logFor(policy, checkpoint.origin);
-  if (!log) throw new VerificationFailed(`the policy names no log key for origin ${checkpoint.origin}`);
-  if (log.name !== checkpoint.origin) throw new VerificationFailed(`the log key ${log.name} is not named after the origin ${checkpoint.origin}`);
-  try {
-    verifyNote(note, [log]);
-  } catch (err) {
-    throw new VerificationFailed(`the log's signature: ${err.message}`);
-  }
-  const cosignedBy = [];
+const thresholdWord = (g) => (g.threshold === g.members.length ? 'all' : g.threshold === 1 ? 'any' : String(g.threshold));
+
+/** Logs, witnesses (with their `# name:` labels), groups and the quorum; parses back to an equal policy. */
+export function serializePolicy(policy) {
+  const lines = policy.logs.map((l) => `log ${vkeyToString(l.vkey)}${l.url ? ` ${l.url}` : ''}`);
   for (const w of policy.witnesses) {
-    if (!note.signatures.some((s) => s.name === w.vkey.name && s.keyId === w.vkey.keyId)) continue;
-    let verified;
-    try {
-      [verified] = verifyNote(note, [w.vkey]);
-    } catch (err) {
-      if (!(err instanceof VerificationFailed)) throw err;
-      throw new VerificationFailed(`the cosignature of ${w.displayName}: ${err.message}`, { reason: 'cosignature', witness: w.displayName });
-    }
-    cosignedBy.push({ name: w.name, displayName: w.displayName, timestamp: verified.timestamp });
+    if (w.label) lines.push(`# ${DISPLAY_NAME} ${w.label}`);
+    lines.push(`witness ${w.name} ${vkeyToString(w.vkey)}${w.url ? ` ${w.url}` : ''}`);
   }
-  return { checkpoint, log, cosignedBy, quorumMet: quorumMet(policy, cosignedBy.map((c) => c.name)) };
+  for (const g of policy.groups) lines.push(`group ${g.name} ${thresholdWord(g)} ${g.members.join(' ')}`);
+  lines.push(`quorum ${policy.quorum}`);
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/**
+ * Check a signed, possibly cosigned checkpoint note against a policy, as ledger/core/policy.py's
+ * check_checkpoint: the note text is a Saksi checkpoint; a policy log whose key name is its origin
+ * signed it (VerificationFailed if none or bad); every cosignature by a policy witness verifies
+ * (VerificationFailed naming the witness key if not; other keys are ignored); the quorum over those.
+ * Returns {checkpoint, log, cosignedBy: [{name, displayName, timestamp}] in note order, quorumMet}.
+ */
+export function checkCheckpoint(policy, note) {
+  const checkpoint = parseCheckpointText(note.text);
+  const logs = policy.logs.filter((l) => l.vkey.name === checkpoint.origin).map((l) => l.vkey);
+  if (!logs.length) throw new VerificationFailed(`checkpoint: the origin ${checkpoint.origin} is not a log of the policy`, { origin: checkpoint.origin });
+  const signed = verifySignatures(note, logs);
+  if (!signed.length) throw new VerificationFailed(`checkpoint: no signature by the log ${checkpoint.origin}`, { origin: checkpoint.origin });
+  const byKey = new Map(policy.witnesses.map((w) => [`${w.vkey.name}\n${w.vkey.keyId}`, w]));
+  const cosigned = verifySignatures(
+    note,
+    policy.witnesses.map((w) => w.vkey),
+  );
+  const cosignedBy = cosigned.map((v) => {
+    const w = byKey.get(`${v.vkey.name}\n${v.vkey.keyId}`);
+    return { name: w.name, displayName: w.displayName, timestamp: v.timestamp ?? 0n };
+  });
+  return { checkpoint, log: signed[0].vkey, cosignedBy, quorumMet: quorumMet(policy, cosignedBy.map((c) => c.name)) };
 }

@@ -50,7 +50,14 @@ export function checkWitnesses(checkpoint, note, { policy = null, logVkey = null
     return report(WARN, NO_POLICY, vkeyToString(logVkey));
   }
   logSignature(note, policyLog);
-  const checked = checkCheckpoint(policy, note);
+  let checked;
+  try {
+    checked = checkCheckpoint(policy, note);
+  } catch (err) {
+    const witness = err instanceof VerificationFailed ? policy.witnesses.find((w) => vkeyToString(w.vkey) === err.vkey) : null;
+    if (!witness) throw err;
+    throw new VerificationFailed(`the cosignature of ${witness.displayName}: ${err.message}`, { reason: 'cosignature', witness: witness.displayName });
+  }
   const cosigned = checked.cosignedBy.map((c) => ({ witness: c.name, displayName: c.displayName, timestamp: c.timestamp }));
   const required = quorumSize(policy);
   const reason = !checked.quorumMet ? QUORUM_NOT_MET : required === 0 && !cosigned.length ? NO_WITNESS_REQUIRED : null;
