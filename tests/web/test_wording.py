@@ -77,7 +77,9 @@ def _say(program: str) -> Any:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    script = f"const i = await import('./web/src/i18n.js'); const out = {{}}; {program}; console.log(JSON.stringify(out));"
+    script = (
+        f"const i = await import('./web/src/i18n.js'); const out = {{}}; {program}; console.log(JSON.stringify(out));"
+    )
     result = subprocess.run(
         [node, "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
@@ -119,11 +121,17 @@ def test_who_witnessed_is_said_in_words_in_both_languages() -> None:
     )
     for language in ("id", "en"):
         assert found[language]["keys"] == dict.fromkeys(WITNESS_KEYS, True), language
-    assert found["id"]["ok"] == "Disaksikan oleh Ombudsman RI, BPK (2 dari 3 saksi yang disebut kebijakan; 2 disyaratkan)."
+    assert (
+        found["id"]["ok"] == "Disaksikan oleh Ombudsman RI, BPK (2 dari 3 saksi yang disebut kebijakan; 2 disyaratkan)."
+    )
     assert found["en"]["ok"] == "Witnessed by Ombudsman RI, BPK (2 of the 3 witnesses the policy names; 2 required)."
     assert found["id"]["few"] == "Belum cukup saksi: baru BPK (1 dari 3 saksi yang disebut kebijakan; 2 disyaratkan)."
-    assert found["en"]["few"] == "Not enough witnesses yet: only BPK (1 of the 3 witnesses the policy names; 2 required)."
-    assert found["id"]["none"].startswith("Belum ada saksi independen yang memeriksa catatan ini (0 dari 3; 2 disyaratkan)")
+    assert (
+        found["en"]["few"] == "Not enough witnesses yet: only BPK (1 of the 3 witnesses the policy names; 2 required)."
+    )
+    assert found["id"]["none"].startswith(
+        "Belum ada saksi independen yang memeriksa catatan ini (0 dari 3; 2 disyaratkan)"
+    )
     assert found["en"]["none"].startswith("No independent witness has checked this yet (0 of 3; 2 required)")
     assert found["id"]["noNote"].startswith("Belum ada saksi independen")
     assert found["en"]["noNote"].startswith("No independent witness has checked this yet")
