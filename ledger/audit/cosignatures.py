@@ -16,7 +16,7 @@ Signatures by keys the policy does not know are ignored, as c2sp.org/signed-note
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ledger.audit.report import Discrepancy
 from ledger.core.checkpoint import Checkpoint
@@ -30,6 +30,31 @@ class CosignatureReader(Protocol):
     """The signatures the server kept for the checkpoint of a tree size (the log's and the witnesses')."""
 
     def cosignatures_for(self, tree_size: int) -> list[NoteSignature]: ...
+
+
+class StoredSignatures:
+    """:class:`CosignatureReader` over the storage's reader: the log's signature kept on the checkpoint row
+    (``reader.signed_checkpoint(log_vkey, tree_size)``, a note signed under the key the policy trusts) and
+    the witnesses' cosignatures (``reader.witnessing.cosignatures_for(tree_size)``, rows with ``key_name``,
+    ``key_id`` and ``signature``). Duck-typed: the audit depends on those two reads, not on their tables."""
+
+    def __init__(self, reader: Any, log_vkey: Vkey | None) -> None:
+        self.reader = reader
+        self.log_vkey = log_vkey
+
+    @staticmethod
+    def available(reader: Any) -> bool:
+        return hasattr(reader, "signed_checkpoint") and hasattr(getattr(reader, "witnessing", None), "cosignatures_for")
+
+    def cosignatures_for(self, tree_size: int) -> list[NoteSignature]:
+        found: list[NoteSignature] = []
+        if self.log_vkey is not None:
+            note = self.reader.signed_checkpoint(self.log_vkey, tree_size)
+            if note is not None:
+                found += list(note.signatures)
+        for row in self.reader.witnessing.cosignatures_for(tree_size):
+            found.append(NoteSignature(row.key_name, row.key_id, bytes(row.signature)))
+        return found
 
 
 def _fails(text: str, signature: NoteSignature, vkey: Vkey) -> str | None:

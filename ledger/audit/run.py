@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from ledger.audit.cosignatures import CosignatureReader
+from ledger.audit.cosignatures import CosignatureReader, StoredSignatures
 from ledger.audit.inputs import ChainEvidence
 from ledger.audit.page import PageContext, PageResult, audit_page
 from ledger.audit.phases import PHASES, AuditState, PageStream
@@ -95,7 +95,7 @@ class Auditor:
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.progress = progress
         self.witness_policy = witness_policy
-        # the server's stored signatures: given, or the storage's own reader once it has one
+        # the server's stored signatures: given, or read from the storage (ledger.audit.cosignatures)
         self.cosignatures = cosignatures
         self.cosignatures_checked: int | None = None
 
@@ -117,7 +117,10 @@ class Auditor:
                 () if resume is None else resume.peaks, stored_size,
             )  # fmt: skip
             state.witness_policy = self.witness_policy
-            state.cosignatures = self.cosignatures or (scan if isinstance(scan, CosignatureReader) else None)
+            state.cosignatures = self.cosignatures
+            if state.cosignatures is None and self.witness_policy is not None and StoredSignatures.available(reader):
+                log = None if self.origin is None else self.witness_policy.log_for(self.origin)
+                state.cosignatures = StoredSignatures(reader, log)
             for _number, _name, phase in PHASES:
                 report.discrepancies.extend(phase(state))
             witnessed = state.witness_policy is not None and state.cosignatures is not None

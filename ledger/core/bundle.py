@@ -52,8 +52,9 @@ def _parse_proof(field: str, value: Any) -> tuple[bytes, ...]:
 
 
 def _parse_note(data: Any) -> Note | None:
-    """`checkpoint.note`: the checkpoint as a C2SP signed note, absent from bundles made before witnessing."""
-    if not isinstance(data, dict) or "note" not in data:
+    """`checkpoint.note`: the checkpoint as a C2SP signed note; absent (or null, as the API's checkpoint
+    views write an unsigned one) in bundles made before witnessing."""
+    if not isinstance(data, dict) or data.get("note") is None:
         return None
     text = data["note"]
     if not isinstance(text, str):

@@ -283,3 +283,31 @@ def test_bundle_must_be_an_object(data: Any) -> None:
     with pytest.raises(InvalidField) as raised:
         ProofBundle.from_json(data)
     assert raised.value.field == "bundle"
+
+
+def test_a_null_note_is_an_unsigned_checkpoint(good: tuple[dict[str, Any], merkle.MemoryTree]) -> None:
+    """The API's checkpoint views write `"note": null` for an unsigned checkpoint: read as no note."""
+    data = copy.deepcopy(good[0])
+    data["checkpoint"]["note"] = None
+    bundle = ProofBundle.from_json(data)
+    assert bundle.note is None and "note" not in bundle.to_json()["checkpoint"]
+    assert verify_bundle(bundle).witnesses.reason == "no-note"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("note", [42, "", "not a note\n", ["a"]])
+def test_a_malformed_note_is_refused_naming_it(good: tuple[dict[str, Any], merkle.MemoryTree], note: Any) -> None:
+    data = copy.deepcopy(good[0])
+    data["checkpoint"]["note"] = note
+    with pytest.raises(InvalidField) as raised:
+        ProofBundle.from_json(data)
+    assert raised.value.field == "checkpoint.note"
+
+
+def test_the_witnessed_bundle_fails_step_2_when_its_note_text_differs(
+    good: tuple[dict[str, Any], merkle.MemoryTree],
+) -> None:
+    data, policy = witnessed(good[0])
+    data["checkpoint"]["note"] = data["checkpoint"]["note"].replace("\n7\n", "\n8\n", 1)
+    with pytest.raises(VerificationFailed) as raised:
+        verify_bundle(ProofBundle.from_json(data), policy=policy)
+    assert raised.value.message == f"{STEPS[1]}: the signed note's text is not the checkpoint's text"

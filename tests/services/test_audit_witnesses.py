@@ -10,10 +10,10 @@ import hashlib
 
 import pytest
 
-from ledger.audit.cosignatures import CosignatureReader, check_cosignatures
+from ledger.audit.cosignatures import CosignatureReader, StoredSignatures, check_cosignatures
 from ledger.audit.phases import PHASES
 from ledger.core.checkpoint import Checkpoint
-from ledger.core.note import Cosigner, NoteSignature, NoteSigner
+from ledger.core.note import Cosigner, Note, NoteSignature, NoteSigner
 from ledger.core.policy import Policy
 from ledger.storage.audit_scan import AuditScan
 from tests.services.test_auditor import ORIGIN, Ledger
@@ -121,6 +121,43 @@ def test_a_cosignature_of_another_checkpoint_does_not_pass(ledger):
     signatures[second][1] = signatures[first][1]  # Ombudsman's cosignature of the first, kept for the second
     report = ledger.audit(witness_policy=POLICY, cosignatures=FakeCosignatures(signatures))
     assert [(d.kind, d.tree_size) for d in report.discrepancies] == [("cosignature-invalid", second)]
+
+
+class FakeStorageReader:
+    """The server's storage as the audit reads it: the log's signature on the checkpoint row, and a
+    cosignatures table of (key_name, key_id, signature) rows."""
+
+    class Row:
+        def __init__(self, sig: NoteSignature) -> None:
+            self.key_name, self.key_id, self.signature = sig.name, sig.key_id, sig.signature
+
+    def __init__(self, ledger: Ledger, log_signatures: dict[int, bytes], cosigs: dict[int, list[NoteSignature]]):
+        self.checkpoints = stored_checkpoints(ledger)
+        self.log_signatures, self.cosigs = log_signatures, cosigs
+        self.witnessing = self
+
+    def signed_checkpoint(self, log_vkey, tree_size):
+        if tree_size not in self.log_signatures:
+            return None
+        root, origin = self.checkpoints[tree_size]
+        text = Checkpoint(origin, tree_size, root).to_text()
+        return Note(text, (NoteSignature(log_vkey.name, log_vkey.key_id, self.log_signatures[tree_size]),))
+
+    def cosignatures_for(self, tree_size):
+        return [self.Row(s) for s in self.cosigs.get(tree_size, [])]
+
+
+def test_the_storage_adapter_reads_the_row_signature_and_the_cosignatures(ledger):
+    signatures = honest(ledger)
+    first, second, _ = sorted(signatures)
+    logs = {size: sigs[0].signature for size, sigs in signatures.items() if size != second}
+    cosigs = {size: sigs[1:] for size, sigs in signatures.items()}
+    storage = FakeStorageReader(ledger, logs, cosigs)
+    assert StoredSignatures.available(storage) and not StoredSignatures.available(object())
+    adapter = StoredSignatures(storage, POLICY.log_for(ORIGIN))
+    assert adapter.cosignatures_for(first) == signatures[first]
+    report = ledger.audit(witness_policy=POLICY, cosignatures=adapter)
+    assert [(d.kind, d.tree_size) for d in report.discrepancies] == [("checkpoint-unsigned", second)]
 
 
 def test_a_policy_that_does_not_name_this_log():

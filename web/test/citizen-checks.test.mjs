@@ -155,6 +155,14 @@ describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not
     assert.deepEqual([w.status, w.reason, w.names, w.count, w.total, w.required], ['warn', 'quorum-not-met', 'BPK', 1, 3, 2]);
   });
 
+  it('reads a null note (an unsigned checkpoint, as the API writes it) as no note', () => {
+    const f = fixture();
+    f.bundle.checkpoint.note = null;
+    f.timeline.checkpoint.note = null;
+    const w = v.checkCase(f).checks.witnesses;
+    assert.deepEqual([w.status, w.reason], ['warn', 'no-note']);
+  });
+
   it('fails on a tampered cosignature and names the witness', () => {
     const f = fixture();
     const lines = f.bundle.checkpoint.note.split('\n');

@@ -47,9 +47,12 @@ function parseBundledEvent(data, position) {
   };
 }
 
-/** `checkpoint.note`: the checkpoint as a C2SP signed note, absent from bundles made before witnessing. */
+/**
+ * `checkpoint.note`: the checkpoint as a C2SP signed note; absent (or null, as the API's checkpoint views
+ * write an unsigned one) in bundles made before witnessing.
+ */
 export function parseCheckpointNote(data) {
-  if (!isObject(data) || !Object.prototype.hasOwnProperty.call(data, 'note')) return null;
+  if (!isObject(data) || get(data, 'note') === undefined || get(data, 'note') === null) return null;
   const text = data.note;
   if (typeof text !== 'string') throw new InvalidField('checkpoint.note', 'must be a C2SP signed note (a string)');
   try {
