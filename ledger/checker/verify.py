@@ -15,13 +15,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ledger.core import merkle
 from ledger.core.bundle import ProofBundle
 from ledger.core.encoding import hex0x
 from ledger.core.note import Vkey
 from ledger.core.policy import Policy
+from ledger.core.signatures import normalize_signature, recover_signer
+from ledger.core.tlog_proof import PROOF_HEADER, TlogProof
 from ledger.core.verify import STEPS
-from ledger.core.witnessing import PASS, WitnessReport
-from ledger.errors import ChainUnavailable, InvalidInput, NotFound, RetryLater, VerificationFailed
+from ledger.core.witnessing import PASS, WitnessReport, check_witnesses
+from ledger.errors import (
+    ChainUnavailable,
+    InclusionProofInvalid,
+    InvalidInput,
+    NotFound,
+    RetryLater,
+    SaksiError,
+    SignatureMismatch,
+    VerificationFailed,
+)
 
 if TYPE_CHECKING:  # web3 loads on first use, not with every CLI command
     from ledger.chain.reader import ChainReaderAdapter
@@ -175,3 +187,66 @@ def witness_json(report: WitnessReport | None) -> dict[str, Any] | None:
         "required": report.required,
         "summary": witness_line(report),
     }
+
+
+# --- c2sp.org/tlog-proof@v1 files ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlogProofReport:
+    """What `saksi verify FILE.tlog-proof` established: the leaf, the checkpoint, step 2's outcome, and whom
+    the leaf's signature recovers to (the proof holds the leaf bytes, not the event: its content is not here)."""
+
+    leaf_index: int
+    tree_size: int
+    origin: str
+    leaf_hash: bytes
+    signer: bytes
+    received_at: int
+    witnesses: WitnessReport
+
+    @property
+    def partial(self) -> bool:
+        """Without a policy or a log key nothing authenticates the checkpoint the inclusion proof leads to."""
+        return self.witnesses.log_key is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": not self.partial,
+            "partial": self.partial,
+            "format": PROOF_HEADER,
+            "leafIndex": self.leaf_index,
+            "treeSize": self.tree_size,
+            "origin": self.origin,
+            "leafHash": hex0x(self.leaf_hash),
+            "signer": hex0x(self.signer),
+            "receivedAt": self.received_at,
+            "witnesses": witness_json(self.witnesses),
+        }
+
+
+def is_tlog_proof(raw: bytes) -> bool:
+    return raw.startswith(PROOF_HEADER.encode() + b"\n")
+
+
+def verify_tlog_proof_file(raw: bytes, *, policy: Policy | None, log_vkey: Vkey | None) -> TlogProofReport:
+    """c2sp.org/tlog-proof's verification (its steps 1-4) of a Saksi proof file: the leaf hash from the extra
+    line's leaf bytes, the checkpoint's log signature and witnesses (step 2 of FORMATS 10.3, so the same
+    pass / warn / fail), the inclusion proof; and the signer the leaf's signature recovers to."""
+    proof = TlogProof.parse(raw)
+    leaf = proof.leaf()
+    leaf_hash = proof.leaf_hash()
+    tree = proof.tree
+    try:
+        witnesses = check_witnesses(tree, proof.checkpoint, policy=policy, log_vkey=log_vkey)
+    except VerificationFailed as exc:
+        raise VerificationFailed(f"{STEPS[1]}: {exc.message}", **exc.evidence) from None
+    try:
+        merkle.verify_inclusion(proof.index, tree.tree_size, leaf_hash, proof.inclusion, tree.root_hash)
+    except SaksiError as exc:
+        raise InclusionProofInvalid(f"{STEPS[4]}: leaf {proof.index}: {exc.message}") from None
+    try:
+        signer = recover_signer(leaf.digest, normalize_signature(leaf.signature))
+    except SaksiError as exc:
+        raise SignatureMismatch(f"{STEPS[2]}: leaf {proof.index}: {exc.message}") from None
+    return TlogProofReport(proof.index, tree.tree_size, tree.origin, leaf_hash, signer, leaf.received_at_ms, witnesses)

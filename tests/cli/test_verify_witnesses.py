@@ -157,3 +157,71 @@ def test_a_server_that_publishes_a_bad_policy_is_refused(tmp_path, monkeypatch, 
         code, _, err = saksi(monkeypatch, capsys, "verify", *files(tmp_path, {"bundle": v["bundle"]}), "--api", api)
     assert code == 2
     assert "witnessPolicy must be a C2SP tlog-policy text or null" in err
+
+
+# --- c2sp.org/tlog-proof@v1 files (tests/vectors/notes.json) ------------------------------------------
+
+NOTES = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "notes.json").read_text(encoding="utf-8"))
+
+
+def proof(start: str) -> dict[str, Any]:
+    return next(v for v in NOTES["vectors"] if v["kind"] == "tlogProof" and v["description"].startswith(start))
+
+
+def proof_files(tmp_path: Path, v: dict[str, Any], with_policy: bool = True) -> list[str]:
+    (tmp_path / "event.tlog-proof").write_text(v["proof"], encoding="utf-8")
+    args = [str(tmp_path / "event.tlog-proof")]
+    if with_policy:
+        (tmp_path / "policy.txt").write_text(v["policy"], encoding="utf-8")
+        args += ["--policy", str(tmp_path / "policy.txt")]
+    return args
+
+
+def test_a_tlog_proof_is_verified_against_the_policy(tmp_path, monkeypatch, capsys):
+    v = proof("leaf 5 of an 11-leaf log, cosigned by 2 of 3")
+    code, out, err = saksi(monkeypatch, capsys, "verify", *proof_files(tmp_path, v))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "OK leaf 5 in tree of size 11 (saksi/eip155:31337/0x5fbdb2315678afecb367f032d93f642f64180aa3)"
+    assert "  ✓ the inclusion proof leads to the checkpoint's root" in lines
+    assert lines[-1].startswith("✓ Witnessed by Ombudsman RI (TEST) (cosigned 2026-01-04 08:00:00 UTC), BPK (TEST)")
+    code, out, err = saksi(monkeypatch, capsys, "verify", *proof_files(tmp_path, v), "--json")
+    report = orjson.loads(out)
+    assert (report["ok"], report["leafIndex"], report["treeSize"], report["leafHash"]) == (True, 5, 11, v["leafHash"])
+    assert [c["witness"] for c in report["witnesses"]["cosigned"]] == ["w1", "w2"]
+
+
+def test_a_tlog_proof_short_of_its_quorum_warns(tmp_path, monkeypatch, capsys):
+    v = proof("leaf 2 of an 11-leaf log, cosigned by 1 of 3")
+    code, out, err = saksi(monkeypatch, capsys, "verify", *proof_files(tmp_path, v))
+    assert code == 0, err
+    assert (
+        "! Not yet witnessed by enough: only " in out and "(1 of the 3 witnesses the policy names; 2 required)" in out
+    )
+
+
+def test_a_tlog_proof_without_a_policy_is_partial(tmp_path, monkeypatch, capsys):
+    v = proof("leaf 5 of an 11-leaf log")
+    code, out, err = saksi(monkeypatch, capsys, "verify", *proof_files(tmp_path, v, with_policy=False))
+    assert code == 1 and out.startswith("PARTIAL leaf 5")
+    assert err.startswith("saksi: nothing authenticates this proof's checkpoint") and err.count("\n") == 1
+    code, out, err = saksi(
+        monkeypatch, capsys, "verify", *proof_files(tmp_path, v, with_policy=False), "--allow-partial", "--json"
+    )
+    assert code == 0 and orjson.loads(out)["partial"] is True
+
+
+@pytest.mark.parametrize(
+    ("start", "code", "says"),
+    [
+        ("extra holds another leaf", 1, "saksi: 5. every inclusion proof leads to the checkpoint's root: leaf 5: "),
+        ("an inclusion hash with one bit flipped", 1, "saksi: 5. every inclusion proof leads"),
+        ("a checkpoint signed by another key", 1, "saksi: 2. the log signed the checkpoint"),
+        ("an index with a leading zero", 2, "saksi: tlogProof.index: must be 'index <n>'"),
+        ("extra that is not a version 1 leaf", 2, "saksi: leaf: "),
+    ],
+)
+def test_a_bad_tlog_proof_fails_in_one_line(start, code, says, tmp_path, monkeypatch, capsys):
+    v = proof(start)
+    got, _, err = saksi(monkeypatch, capsys, "verify", *proof_files(tmp_path, v))
+    assert got == code and err.startswith(says) and err.count("\n") == 1, err
