@@ -49,6 +49,8 @@ function fixture() {
   };
 }
 
+const vector = (start) => doc.vectors.find((x) => x.description.startsWith(start));
+
 describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not exist yet' }, () => {
   it('applies every step of verifyBundle, and names the steps behind each check', () => {
     const f = fixture();
@@ -153,6 +155,18 @@ describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not
     f.bundle.checkpoint.note = only.bundle.checkpoint.note;
     const w = v.checkCase(f).checks.witnesses;
     assert.deepEqual([w.status, w.reason, w.names, w.count, w.total, w.required], ['warn', 'quorum-not-met', 'BPK', 1, 3, 2]);
+  });
+
+  it("takes the timeline's note when the bundle has none, for the same checkpoint only", () => {
+    const f = fixture();
+    delete f.bundle.checkpoint.note;
+    assert.equal(v.checkCase(f).checks.witnesses.status, 'ok');
+    const other = vector('the note signs another checkpoint');
+    f.timeline.checkpoint.note = other.bundle.checkpoint.note;
+    const w = v.checkCase(f).checks.witnesses;
+    assert.deepEqual([w.status, w.reason], ['fail', 'text-mismatch'], 'a timeline whose note is of another checkpoint');
+    f.timeline.checkpoint = { ...other.bundle.checkpoint, checkpoint: other.bundle.checkpoint.note.split('\n\n')[0] + '\n' };
+    assert.equal(v.checkCase(f).checks.witnesses.reason, 'no-note', "another checkpoint's note is not the bundle's");
   });
 
   it('reads a null note (an unsigned checkpoint, as the API writes it) as no note', () => {

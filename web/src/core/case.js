@@ -5,7 +5,7 @@
 
 import { parseBundle, parseCheckpointNote } from './bundle.js';
 import { MAX_TREE_SIZE, UINT64_MAX, bytesEqual, parseAddress, parseHex, parseUint, toHex } from './bytes.js';
-import { defaultOrigin, parseCheckpointJson } from './checkpoint.js';
+import { checkpointToText, defaultOrigin, parseCheckpointJson } from './checkpoint.js';
 import { EVENT_FIELDS, hashStruct, parseDomain, parseEvent } from './events.js';
 import { verifyInclusion } from './merkle.js';
 import { SaksiError } from './errors.js';
@@ -254,7 +254,9 @@ function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
   let policy = null;
   let logVkey = null;
   try {
-    if (!note && !parsedBundle && timeline.checkpoint) note = parseCheckpointNote(timeline.checkpoint);
+    // the timeline's note serves when the bundle has none, if it is a note of the same checkpoint
+    const sameText = timeline.checkpoint && timeline.checkpoint.checkpoint === checkpointToText(checkpoint);
+    if (!note && sameText) note = parseCheckpointNote(timeline.checkpoint);
     if (info.witnessPolicy) policy = parsePolicy(info.witnessPolicy);
     if (info.logVkey) logVkey = parseVkey(info.logVkey);
   } catch (err) {
