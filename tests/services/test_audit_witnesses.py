@@ -89,9 +89,22 @@ def test_without_a_policy_nothing_changes(ledger):
     assert report.clean
 
 
-def test_a_policy_without_stored_signatures_says_it_did_not_check(ledger):
+def test_a_policy_without_stored_signatures_says_it_did_not_check(ledger, monkeypatch):
+    monkeypatch.setattr(StoredSignatures, "available", staticmethod(lambda reader: False))  # a storage without them
     report = ledger.audit(witness_policy=POLICY)
     assert "witnesses" in report.scope["notChecked"] and report.clean
+
+
+def test_the_storage_s_own_signatures_are_read_when_it_keeps_them(ledger):
+    """With the server's storage of signatures (the checkpoint row's log signature and the cosignatures
+    table), the audit reads them itself: this ledger never signed its checkpoints."""
+    with ledger.store.read() as reader:
+        if not StoredSignatures.available(reader):
+            pytest.skip("this storage keeps no checkpoint signatures yet")
+    report = ledger.audit(witness_policy=POLICY)
+    sizes = sorted(stored_checkpoints(ledger))
+    assert [(d.kind, d.tree_size) for d in report.discrepancies] == [("checkpoint-unsigned", s) for s in sizes]
+    assert report.scope["witnesses"] == {"policyWitnesses": 3, "signaturesChecked": 0}
 
 
 def test_each_bad_or_missing_signature_is_one_finding_at_its_checkpoint(ledger):
