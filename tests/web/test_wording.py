@@ -104,6 +104,8 @@ WITNESS_KEYS = [
     "witness.fail.text-mismatch",
     "witness.fail.malformed",
     "detail.logKey",
+    "auditResult.part.witnesses",
+    "auditResult.witnessesChecked",
 ]
 
 

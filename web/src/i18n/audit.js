@@ -63,6 +63,8 @@ export const id = {
   'auditResult.notChecked': 'Tidak diperiksa: {list}.',
   'auditResult.part.registry': 'registri instansi di blockchain',
   'auditResult.part.signatures': 'tanda tangan',
+  'auditResult.part.witnesses': 'tanda tangan checkpoint dan saksi (tidak ada yang tersimpan untuk dibaca)',
+  'auditResult.witnessesChecked': '{n} tanda tangan checkpoint (log dan saksi) diperiksa terhadap kebijakan saksi.',
   'auditResult.incrementalWhole': 'Inkremental diminta, tetapi seluruh log diaudit (belum ada batas halaman {n} daun yang sudah bersih).',
   'auditResult.incrementalFrom': 'Inkremental: hanya daun mulai #{n}; yang sebelumnya sudah diperiksa audit bersih sebelumnya.',
 };
@@ -129,6 +131,8 @@ export const en = {
   'auditResult.notChecked': 'Not checked: {list}.',
   'auditResult.part.registry': 'the agency registry on chain',
   'auditResult.part.signatures': 'signatures',
+  'auditResult.part.witnesses': 'checkpoint and witness signatures (none stored to read)',
+  'auditResult.witnessesChecked': '{n} checkpoint signatures (the log’s and the witnesses’) checked against the witness policy.',
   'auditResult.incrementalWhole': 'Incremental was asked for, but the whole log was audited (no clean {n}-leaf page boundary yet).',
   'auditResult.incrementalFrom': 'Incremental: only leaves from #{n}; those before were checked by an earlier clean audit.',
 };
