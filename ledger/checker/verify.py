@@ -110,6 +110,12 @@ def chain_trust(bundle: ProofBundle, source: ChainSource, tolerance_ms: int):
     return root_at, signer_authorised(windows, tolerance_ms), server_window
 
 
+SERVERS_POLICY = (
+    "the witness policy was read from the server (GET /v1/info): which witnesses count is the server's word; "
+    "pass --policy FILE with a copy you trust"
+)
+
+
 def load_policy(path: Path) -> Policy:
     """`--policy FILE`: a C2SP tlog-policy the verifier trusts (its own copy, not the server's word)."""
     try:

@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from ledger.checker.verify import (
     NOT_INDEPENDENT,
+    SERVERS_POLICY,
     TlogProofReport,
     chain_source,
     chain_trust,
@@ -101,7 +102,9 @@ def verify(
     if api:
         published = server_trust(api)
         log_vkey = published.log_vkey
-        policy = policy or published.policy
+        if policy is None and published.policy is not None:
+            policy = published.policy
+            err_console.print(f"[yellow]note:[/yellow] {SERVERS_POLICY}", highlight=False, soft_wrap=True)
     if is_tlog_proof(raw):
         if rpc or data_dir:
             err_console.print(

@@ -140,6 +140,7 @@ def test_reads_the_servers_policy_and_log_key_with_api(tmp_path, monkeypatch, ca
         code, out, err = saksi(monkeypatch, capsys, "verify", *args, "--api", api)
     assert code == 0, err
     assert "✓ Witnessed by Ombudsman RI" in out
+    assert "the witness policy was read from the server" in err and "--policy FILE" in err
 
 
 def test_the_servers_log_key_must_be_the_policys(tmp_path, monkeypatch, capsys):
