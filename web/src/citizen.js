@@ -158,7 +158,7 @@ function fail(problem, focusId) {
   return undefined;
 }
 
-/** FORMATS §10.3 step 6 from this browser, when the server names a public JSON-RPC endpoint. */
+/** FORMATS §10.3 step 7 from this browser, when the server names a public JSON-RPC endpoint. */
 async function readChain(info, checkpoint) {
   if (!info.publicRpcUrl || !checkpoint) return null;
   try {
