@@ -55,6 +55,7 @@ from ledger.core.events import (
 )
 from ledger.core.note import Cosigner, Note, NoteSigner
 from ledger.core.signatures import SECP256K1_N, address_of_key, sign_digest
+from ledger.core.witnessing import Cosigned, WitnessReport
 from ledger.errors import SaksiError
 
 VECTORS_DIR = Path(__file__).resolve().parent.parent / "tests" / "vectors"
@@ -1726,7 +1727,17 @@ def _witnessed_bundles(
         ),
         field="checkpoint.note",
     )
+    for vector in vectors:
+        if "witnesses" in vector:
+            vector["witnesses"]["summary"] = _summary(vector["witnesses"])
     return vectors
+
+
+def _summary(w: dict[str, Any]) -> str:
+    """The plain-English line step 2 reports (the JavaScript verifier must word it the same)."""
+    cosigned = tuple(Cosigned(c["witness"], c["displayName"], c["timestamp"]) for c in w["cosigned"])
+    report = WitnessReport(w["status"], w["reason"], w["logKey"], cosigned, w["policyWitnesses"], w["required"])
+    return report.summary()
 
 
 def replace_signature(sig: Any, signature: bytes) -> Any:

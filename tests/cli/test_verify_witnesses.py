@@ -59,6 +59,7 @@ def test_json_carries_the_witnesses(tmp_path, monkeypatch, capsys):
     assert code == 0, err
     report = orjson.loads(out)
     assert report["witnesses"] == {**v["witnesses"], "summary": report["witnesses"]["summary"]}
+    assert v["witnesses"]["summary"].startswith("witnessed by Ombudsman RI, BPK (2 of the 3")
     assert report["witnesses"]["summary"].startswith("Witnessed by Ombudsman RI (cosigned ")
 
 

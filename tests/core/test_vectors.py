@@ -378,6 +378,7 @@ def check_bundle_vector(v: dict[str, Any]) -> None:
             ],
             "policyWitnesses": w.policy_witnesses,
             "required": w.required,
+            "summary": w.summary(),
         } == v["witnesses"]
         assert (STEPS[1] in report.checked) == (w.status == "pass")
 

@@ -337,6 +337,7 @@ suite('bundles.json', async (x) => {
         cosigned: w.cosigned.map((c) => ({ witness: c.witness, displayName: c.displayName, timestamp: c.timestamp })),
         policyWitnesses: w.policyWitnesses,
         required: w.required,
+        summary: v.witnessSummary(w),
       },
       x.witnesses,
       'witness outcome',
