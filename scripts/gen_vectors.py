@@ -53,7 +53,9 @@ from ledger.core.events import (
     SignedEvent,
     leaf_bytes,
 )
+from ledger.core.note import Cosigner, Note, NoteSigner
 from ledger.core.signatures import SECP256K1_N, address_of_key, sign_digest
+from ledger.core.witnessing import Cosigned, WitnessReport
 from ledger.errors import SaksiError
 
 VECTORS_DIR = Path(__file__).resolve().parent.parent / "tests" / "vectors"
@@ -1304,6 +1306,45 @@ def _case_events(third_prev: bytes | None = None) -> tuple[Case, list[ServiceEve
     return ktp, events
 
 
+# TEST KEYS: the log's and the witnesses' Ed25519 seeds are SHA-256 of public strings, never for real use.
+LOG_SEED = hashlib.sha256(b"saksi test log key").digest()
+OTHER_LOG_SEED = hashlib.sha256(b"saksi test rogue log key").digest()
+TEST_WITNESSES = (  # (policy name, display name, key name, seed label)
+    ("ombudsman", "Ombudsman RI", "ombudsman.go.id-test", "saksi test witness key 1"),
+    ("bpk", "BPK", "bpk.go.id-test", "saksi test witness key 2"),
+    ("ui", "Universitas Indonesia", "ui.ac.id-test", "saksi test witness key 3"),
+)
+ROGUE_WITNESS_SEED = hashlib.sha256(b"saksi test witness key 4").digest()
+COSIGNED_AT = BASE_TIME_S + 80 * 3600 + 60  # a minute after the upload of _bundle_log
+
+
+def test_cosigners() -> list[Cosigner]:
+    return [Cosigner(key_name, hashlib.sha256(label.encode()).digest()) for _, _, key_name, label in TEST_WITNESSES]
+
+
+def test_policy(log_vkey: str, quorum: str = "group witnesses 2 ombudsman bpk ui\nquorum witnesses\n") -> str:
+    """A 2-of-3 C2SP tlog-policy of TEST keys, with Saksi's `# name:` display names."""
+    lines = [
+        "# Saksi TEST policy: every key here is a TEST key (Ed25519 seeds SHA-256 of public strings).",
+        f"log {log_vkey}",
+        "",
+    ]
+    for (name, display, _, _), cosigner in zip(TEST_WITNESSES, test_cosigners(), strict=True):
+        lines += [f"# name: {display}", f"witness {name} {cosigner.vkey}"]
+    return "\n".join(lines) + "\n" + quorum
+
+
+def signed_note(
+    text: str, cosigners: Sequence[int] = (0, 1), seed: bytes = LOG_SEED, origin: str | None = None
+) -> Note:
+    """The checkpoint `text` signed by the TEST log key and cosigned by the TEST witnesses at `cosigners`."""
+    name = origin or text.split("\n")[0]
+    signatures = [NoteSigner(name, seed).sign(text)]
+    witnesses = test_cosigners()
+    signatures += [witnesses[i].cosign(text, COSIGNED_AT + 7 * i) for i in cosigners]
+    return Note(text, tuple(signatures))
+
+
 def build_bundles() -> tuple[dict[str, Any], bytes, int]:
     ktp, events = _case_events()
     log, tree = _bundle_log(events)
@@ -1460,17 +1501,247 @@ def build_bundles() -> tuple[dict[str, Any], bytes, int]:
             bundle=_bundle(flog, ftree, (2, 5, 9), forked.commitment),
         )
     )
+    vectors += _witnessed_bundles(good_bundle, tree, signers)
     doc = {
         "description": (
             "Proof bundles (format saksi.proof-bundle/v1) and the error verify_bundle must raise for each tampering. "
             + TEST_KEY_NOTE
             + " `anchoredRoot`, when present, is what the chain returns for the checkpoint's tree size "
             "(root_at); `authorisedSigners`, when present, lists each agency's registered signers (signer_authorised). "
+            "`policy` (a C2SP tlog-policy text) and `logVkey`, when present, are the trust inputs of step 2; "
+            "`witnesses` is the outcome step 2 must report for a valid bundle (status pass or warn, why it warns, "
+            'who cosigned and when). The log and witness keys are TEST keys: Ed25519 seeds SHA-256("saksi test log '
+            'key") and SHA-256("saksi test witness key N"). '
             "Parsing errors (InvalidField) come from ProofBundle.from_json before verification."
         ),
         "vectors": vectors,
     }
     return doc, tree.root(), tree.size
+
+
+def _witnessed_bundles(
+    good_bundle: dict[str, Any], tree: merkle.MemoryTree, signers: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """Step 2 (FORMATS 10.3): bundles whose checkpoint carries its signed note, checked against a TEST policy."""
+    text = good_bundle["checkpoint"]["checkpoint"]
+    origin = text.split("\n")[0]
+    log_vkey = str(NoteSigner(origin, LOG_SEED).vkey)
+    policy = test_policy(log_vkey)
+    vectors: list[dict[str, Any]] = []
+
+    def with_note(note: Note | str | None) -> dict[str, Any]:
+        bundle = json.loads(json.dumps(good_bundle))
+        if note is not None:
+            bundle["checkpoint"]["note"] = note if isinstance(note, str) else note.serialize()
+        return bundle
+
+    def outcome(status: str, reason: str | None, cosigned: Sequence[int], required: int = 2) -> dict[str, Any]:
+        return {
+            "status": status,
+            "reason": reason,
+            "logKey": None if reason in ("no-note", "no-policy") else log_vkey,
+            "cosigned": [
+                {"witness": TEST_WITNESSES[i][0], "displayName": TEST_WITNESSES[i][1], "timestamp": COSIGNED_AT + 7 * i}
+                for i in cosigned
+            ],
+            "policyWitnesses": 3 if reason not in ("no-note", "no-policy") else 0,
+            "required": required if reason not in ("no-note", "no-policy") else 0,
+        }
+
+    witnessed = with_note(signed_note(text))
+    vectors.append(
+        good(
+            "witnessed: the checkpoint's note is signed by the log and cosigned by 2 of the policy's 3 witnesses",
+            kind="bundle",
+            bundle=witnessed,
+            policy=policy,
+            witnesses=outcome("pass", None, (0, 1)),
+        )
+    )
+    vectors.append(
+        good(
+            "witnessed, and checked against the chain and the agency registry too: every step passes",
+            kind="bundle",
+            bundle=witnessed,
+            policy=policy,
+            logVkey=log_vkey,
+            anchoredRoot=hx(tree.root()),
+            authorisedSigners=signers,
+            witnesses=outcome("pass", None, (0, 1)),
+        )
+    )
+    vectors.append(
+        good(
+            "all three witnesses cosigned",
+            kind="bundle",
+            bundle=with_note(signed_note(text, (0, 1, 2))),
+            policy=policy,
+            witnesses=outcome("pass", None, (0, 1, 2)),
+        )
+    )
+    vectors.append(
+        good(
+            "only one witness cosigned so far: the quorum (2) is not met, a warning, not a failure",
+            kind="bundle",
+            bundle=with_note(signed_note(text, (1,))),
+            policy=policy,
+            witnesses=outcome("warn", "quorum-not-met", (1,)),
+        )
+    )
+    vectors.append(
+        good(
+            "signed by the log, no cosignature yet",
+            kind="bundle",
+            bundle=with_note(signed_note(text, ())),
+            policy=policy,
+            witnesses=outcome("warn", "quorum-not-met", ()),
+        )
+    )
+    rogue = Cosigner("rogue.example-test", ROGUE_WITNESS_SEED).cosign(text, COSIGNED_AT)
+    vectors.append(
+        good(
+            "a cosignature by a witness the policy does not name is ignored (it does not count)",
+            kind="bundle",
+            bundle=with_note(signed_note(text, (0,)).with_signatures([rogue])),
+            policy=policy,
+            witnesses=outcome("warn", "quorum-not-met", (0,)),
+        )
+    )
+    vectors.append(
+        good(
+            "a note and the server's logVkey but no policy: the log's signature is checked, the witnesses are not",
+            kind="bundle",
+            bundle=witnessed,
+            logVkey=log_vkey,
+            witnesses={**outcome("warn", "no-policy", ()), "logKey": log_vkey},
+        )
+    )
+    vectors.append(
+        good(
+            "a note but no trust input for it: nothing to check it against, a warning",
+            kind="bundle",
+            bundle=witnessed,
+            witnesses={**outcome("warn", "no-policy", ()), "logKey": None},
+        )
+    )
+    vectors.append(
+        good(
+            "a bundle made before witnessing (no note) checked with a policy: a warning, never a failure",
+            kind="bundle",
+            bundle=good_bundle,
+            policy=policy,
+            witnesses=outcome("warn", "no-note", ()),
+        )
+    )
+    vectors.append(
+        good(
+            "quorum none: the policy requires no witness",
+            kind="bundle",
+            bundle=with_note(signed_note(text, ())),
+            policy=test_policy(log_vkey, "quorum none\n"),
+            witnesses=outcome("warn", "no-witness-required", (), required=0),
+        )
+    )
+
+    def broken(description: str, error: str, bundle: dict[str, Any], field: str | None = None, **trust: Any) -> None:
+        inputs = {key: value for key, value in ({"policy": policy} | trust).items() if value is not None}
+        vectors.append(bad(description, error, field, kind="bundle", bundle=bundle, **inputs))
+
+    note = signed_note(text)
+    tampered_sig = bytearray(note.signatures[2].signature)
+    tampered_sig[20] ^= 0x01
+    forged = Note(text, (*note.signatures[:2], replace_signature(note.signatures[2], bytes(tampered_sig))))
+    broken("a witness's cosignature with one bit flipped", "VerificationFailed", with_note(forged))
+    later = bytearray(note.signatures[1].signature)
+    later[7] ^= 0x01  # the timestamp is signed: another time breaks the cosignature
+    broken(
+        "a cosignature whose timestamp was changed",
+        "VerificationFailed",
+        with_note(
+            Note(text, (note.signatures[0], replace_signature(note.signatures[1], bytes(later)), note.signatures[2]))
+        ),
+    )
+    log_sig = bytearray(note.signatures[0].signature)
+    log_sig[0] ^= 0x80
+    broken(
+        "the log's signature with one bit flipped",
+        "VerificationFailed",
+        with_note(Note(text, (replace_signature(note.signatures[0], bytes(log_sig)), *note.signatures[1:]))),
+    )
+    broken(
+        "no signature by the log, only cosignatures",
+        "VerificationFailed",
+        with_note(Note(text, note.signatures[1:])),
+    )
+    broken(
+        "signed by another key under the log's name (a rogue log key)",
+        "VerificationFailed",
+        with_note(signed_note(text, (0, 1), seed=OTHER_LOG_SEED)),
+        logVkey=log_vkey,
+    )
+    other_text = Checkpoint(origin, tree.size - 1, tree.root(tree.size - 1)).to_text()
+    broken(
+        "the note signs another checkpoint (size 10) than the bundle's: text mismatch",
+        "VerificationFailed",
+        with_note(signed_note(other_text)),
+    )
+    broken(
+        "the server's logVkey is not the policy's log key",
+        "VerificationFailed",
+        witnessed,
+        logVkey=str(NoteSigner(origin, OTHER_LOG_SEED).vkey),
+    )
+    broken(
+        "the policy names no log for this origin",
+        "VerificationFailed",
+        witnessed,
+        policy=test_policy(str(NoteSigner("saksi/eip155:1/" + hx(DOMAIN.verifying_contract), LOG_SEED).vkey)),
+    )
+    broken(
+        "a logVkey not named after the origin",
+        "VerificationFailed",
+        witnessed,
+        policy=None,
+        logVkey=str(NoteSigner("example.com/other-log", LOG_SEED).vkey),
+    )
+    broken(
+        "a note with no signature line",
+        "InvalidField",
+        with_note(text + "\n"),
+        field="checkpoint.note",
+    )
+    broken(
+        "a note that is not a string",
+        "InvalidField",
+        {**witnessed, "checkpoint": {**witnessed["checkpoint"], "note": ["not", "a", "note"]}},
+        field="checkpoint.note",
+    )
+    broken(
+        "a note whose log signature has lost its base64 padding",
+        "InvalidField",
+        with_note(
+            text
+            + "\n"
+            + note.signatures[0].line().replace("=\n", "\n")
+            + "".join(s.line() for s in note.signatures[1:])
+        ),
+        field="checkpoint.note",
+    )
+    for vector in vectors:
+        if "witnesses" in vector:
+            vector["witnesses"]["summary"] = _summary(vector["witnesses"])
+    return vectors
+
+
+def _summary(w: dict[str, Any]) -> str:
+    """The plain-English line step 2 reports (the JavaScript verifier must word it the same)."""
+    cosigned = tuple(Cosigned(c["witness"], c["displayName"], c["timestamp"]) for c in w["cosigned"])
+    report = WitnessReport(w["status"], w["reason"], w["logKey"], cosigned, w["policyWitnesses"], w["required"])
+    return report.summary()
+
+
+def replace_signature(sig: Any, signature: bytes) -> Any:
+    return type(sig)(sig.name, sig.key_id, signature)
 
 
 # --- writing and checking ---------------------------------------------------------------------

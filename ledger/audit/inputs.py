@@ -36,7 +36,7 @@ def signer_windows(events: Iterable[RegistryEvent]) -> list[SignerWindow]:
 def signer_authorised(
     windows: Iterable[SignerWindow], tolerance_ms: int = REGISTRY_TOLERANCE_MS
 ) -> Callable[[str, bytes, int], bool]:
-    """`signer_authorised(agency, signer, receivedAt)` for :func:`ledger.core.verify.verify_bundle` (step 7)."""
+    """`signer_authorised(agency, signer, receivedAt)` for :func:`ledger.core.verify.verify_bundle` (step 8)."""
     by_agency: dict[str, list[SignerWindow]] = {}
     for window in windows:
         by_agency.setdefault(window.agency, []).append(window)

@@ -11,7 +11,8 @@ phase order. Each discrepancy is reported once, attributed to the most specific 
   disagrees → ``tree-node-mismatch``;
 - missing leaf indexes → ``leaf-missing``; rows beyond the committed tree size → ``forged-event``;
 - checkpoints, anchors and the chain; the registry mirror against the chain; case chains and heads;
-  payload digests, with lawful erasure recognised; events left unanchored too long.
+  payload digests, with lawful erasure recognised; events left unanchored too long;
+- with a witness policy, the log's signature and the witnesses' cosignatures of every checkpoint.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import contextlib
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
-from ledger.audit import anchoring, records, tree
+from ledger.audit import anchoring, cosignatures, records, tree
 from ledger.audit.inputs import ChainEvidence
 from ledger.audit.page import PageContext, PageResult, SignedRecord
 from ledger.audit.report import AuditCursor, AuditReport, Discrepancy, SignerWindow
 from ledger.core import events, merkle
 from ledger.core.encoding import ZERO32, hex0x
 from ledger.core.merkle import NodeId
+from ledger.core.policy import Policy
 from ledger.errors import SaksiError
 from ledger.storage.audit_scan import AnchorRecord, AuditScan
 
@@ -67,6 +69,10 @@ class AuditState:
     signed_records: dict[int, SignedRecord] = field(default_factory=dict)
     unpaid: list[tuple[int, bytes, str]] = field(default_factory=list)
     explained_from: int | None = None
+    # the data directory's witness policy, and the server's stored signatures of its checkpoints
+    witness_policy: Policy | None = None
+    cosignatures: cosignatures.CosignatureReader | None = None
+    cosignatures_checked: int = 0
 
 
 def committed_size(state: AuditState) -> list[Discrepancy]:
@@ -287,6 +293,16 @@ def unanchored_lag(state: AuditState) -> list[Discrepancy]:
     ]
 
 
+def witness_signatures(state: AuditState) -> list[Discrepancy]:
+    """With a witness policy: every signature the server kept for its checkpoints (ledger.audit.cosignatures)."""
+    if state.witness_policy is None or state.cosignatures is None:
+        return []
+    found, state.cosignatures_checked = cosignatures.check_cosignatures(
+        state.stored_checkpoints, state.cosignatures, state.witness_policy, state.origin
+    )
+    return found
+
+
 #: (number, name, phase): the audit runs them in this order
 PHASES: tuple[tuple[int, str, Callable[[AuditState], list[Discrepancy]]], ...] = (
     (1, "committed tree size against the chain", committed_size),
@@ -299,4 +315,5 @@ PHASES: tuple[tuple[int, str, Callable[[AuditState], list[Discrepancy]]], ...] =
     (8, "anchors against the chain", anchors),
     (9, "case heads", case_heads),
     (10, "unanchored lag", unanchored_lag),
+    (11, "checkpoint signatures and witness cosignatures", witness_signatures),
 )

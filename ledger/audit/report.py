@@ -36,6 +36,9 @@ KINDS = (
     "complaint-missing",
     "complaint-mismatch",
     "tree-size-mismatch",
+    "checkpoint-unsigned",
+    "log-signature-invalid",
+    "cosignature-invalid",
 )
 
 

@@ -14,12 +14,14 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
+from ledger.audit.cosignatures import CosignatureReader, StoredSignatures
 from ledger.audit.inputs import ChainEvidence
 from ledger.audit.page import PageContext, PageResult, audit_page
 from ledger.audit.phases import PHASES, AuditState, PageStream
 from ledger.audit.report import AuditCursor, AuditReport, SignerWindow
 from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
+from ledger.core.policy import Policy
 from ledger.storage.audit_scan import AuditScan, read_own_page, worker_database
 from ledger.storage.sql import SqlStore
 
@@ -67,6 +69,8 @@ class Auditor:
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
         page_size: int = PAGE,
+        witness_policy: Policy | None = None,
+        cosignatures: CosignatureReader | None = None,
     ) -> None:
         if page_size <= 0 or page_size & (page_size - 1):
             raise ValueError("page_size must be a power of two")
@@ -90,6 +94,10 @@ class Auditor:
         self.registry_tolerance_ms = registry_tolerance_ms
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.progress = progress
+        self.witness_policy = witness_policy
+        # the server's stored signatures: given, or read from the storage (ledger.audit.cosignatures)
+        self.cosignatures = cosignatures
+        self.cosignatures_checked: int | None = None
 
     def run(self, resume: AuditCursor | None = None) -> AuditReport:
         """Audit everything, or (with `resume`) only what came after the cursor's page boundary."""
@@ -108,8 +116,15 @@ class Auditor:
                 self.registry_tolerance_ms, self.page_size, self.max_unanchored_lag_s, self.progress, start,
                 () if resume is None else resume.peaks, stored_size,
             )  # fmt: skip
+            state.witness_policy = self.witness_policy
+            state.cosignatures = self.cosignatures
+            if state.cosignatures is None and self.witness_policy is not None and StoredSignatures.available(reader):
+                log = None if self.origin is None else self.witness_policy.log_for(self.origin)
+                state.cosignatures = StoredSignatures(reader, log)
             for _number, _name, phase in PHASES:
                 report.discrepancies.extend(phase(state))
+            witnessed = state.witness_policy is not None and state.cosignatures is not None
+            self.cosignatures_checked = state.cosignatures_checked if witnessed else None
         report.scope = self._scope(start, state.committed_size)
         return report
 
@@ -176,7 +191,9 @@ class Auditor:
             skipped.append("signatures")
         if start:
             skipped.append(f"leaves below {start}")
-        return {
+        if self.witness_policy is not None and self.cosignatures_checked is None:
+            skipped.append("witnesses")  # a policy, but no stored signatures to read
+        scope: dict[str, Any] = {
             "auditedAt": self.clock_ms(),
             "treeSize": committed_size,
             "fromLeaf": start,
@@ -192,3 +209,9 @@ class Auditor:
             "registry": "chain" if self.chain_registry is not None else "mirror",
             "notChecked": skipped,
         }
+        if self.witness_policy is not None and self.cosignatures_checked is not None:
+            scope["witnesses"] = {
+                "policyWitnesses": len(self.witness_policy.witnesses),
+                "signaturesChecked": self.cosignatures_checked,
+            }
+        return scope

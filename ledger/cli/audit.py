@@ -18,6 +18,7 @@ from ledger.audit.report import AuditCursor, AuditReport
 from ledger.audit.run import PAGE, Auditor
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, progress_bar
 from ledger.config import Settings
+from ledger.core.policy import Policy
 from ledger.errors import SaksiError
 from ledger.runtime import AUDIT_CURSOR, AUDIT_LATEST, open_chain_reader, open_read_only_store, wall_clock_ms
 
@@ -40,12 +41,24 @@ def audit(
         Path | None, typer.Option("--html", help="Also write the report as one self-contained HTML page here.")
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the HTML report: id or en.")] = "id",
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            metavar="FILE",
+            help="A C2SP tlog-policy: check the log's signature and the witnesses' cosignatures of every checkpoint "
+            "(default: the config's witness policy, when it has one).",
+        ),
+    ] = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Audit the ledger. Exit 0 clean, 1 discrepancies found, 2 could not run."""
     try:
         settings = Settings.load(data_dir)
-        report, per_day = _run(settings, Path(data_dir), no_chain, rpc, no_signatures, incremental, json_out)
+        witness_policy = _witness_policy(policy, settings, Path(data_dir))
+        report, per_day = _run(
+            settings, Path(data_dir), no_chain, rpc, no_signatures, incremental, json_out, witness_policy
+        )
     except SaksiError as exc:
         raise typer.Exit(_could_not_run(exc)) from None
     data = report.to_json()
@@ -61,6 +74,17 @@ def audit(
     raise typer.Exit(0 if report.clean else 1)
 
 
+def _witness_policy(path: Path | None, settings: Settings, data_dir: Path) -> Policy | None:
+    """--policy, else the data directory's configured witness policy file (a path relative to it), else None."""
+    from ledger.checker.verify import load_policy
+
+    # the config key is the witness runtime's (`witness_policy` in config.json); absent, nothing to check
+    configured = getattr(settings, "witness_policy", None)
+    if path is None and configured:
+        path = Path(configured) if Path(configured).is_absolute() else data_dir / configured
+    return None if path is None else load_policy(path)
+
+
 def _run(
     settings: Settings,
     data_dir: Path,
@@ -69,6 +93,7 @@ def _run(
     no_signatures: bool,
     incremental: bool,
     quiet: bool,
+    witness_policy: Policy | None = None,
 ) -> tuple[AuditReport, dict[str, int]]:
     from ledger.audit.inputs import chain_trust_inputs
     from ledger.reports.audit_html import events_per_day
@@ -90,6 +115,7 @@ def _run(
                 origin=settings.origin,
                 complaints_agency=settings.complaints_agency or None,
                 chain_inputs=None if chain is None else (lambda: chain_trust_inputs(chain, settings.deploy_block)),
+                witness_policy=witness_policy,
             )
             cursor_path = data_dir / AUDIT_CURSOR
             resume = None
@@ -174,6 +200,9 @@ def scope_line(scope: dict) -> str:
         else f"chain {chain.get('chainId')} contract {chain.get('contract')} up to block {chain.get('headBlock')}"
     )
     line = f"scope: leaves {scope.get('fromLeaf', 0)}-{max(scope.get('treeSize', 0) - 1, 0)} of {scope.get('treeSize', 0)}, {where}, at {when}"
+    witnesses = scope.get("witnesses")
+    if witnesses:
+        line += f", {witnesses['signaturesChecked']} checkpoint signatures checked against the witness policy"
     if scope.get("notChecked"):
         line += "; not checked: " + ", ".join(scope["notChecked"])
     note = scope.get("incremental")

@@ -11,7 +11,8 @@ from typing import Any
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.encoding import UINT64_MAX, hex0x, parse_address, parse_hex, parse_uint
 from ledger.core.events import Domain, ServiceEvent
-from ledger.errors import InvalidField
+from ledger.core.note import Note
+from ledger.errors import InvalidField, InvalidInput
 
 BUNDLE_FORMAT = "saksi.proof-bundle/v1"
 MAX_PROOF_LENGTH = 128
@@ -48,6 +49,20 @@ def _parse_proof(field: str, value: Any) -> tuple[bytes, ...]:
     if not isinstance(value, list) or len(value) > MAX_PROOF_LENGTH:
         raise InvalidField(field, f"must be a list of at most {MAX_PROOF_LENGTH} hashes")
     return tuple(parse_hex(f"{field}[{i}]", h, 32) for i, h in enumerate(value))
+
+
+def _parse_note(data: Any) -> Note | None:
+    """`checkpoint.note`: the checkpoint as a C2SP signed note; absent (or null, as the API's checkpoint
+    views write an unsigned one) in bundles made before witnessing."""
+    if not isinstance(data, dict) or data.get("note") is None:
+        return None
+    text = data["note"]
+    if not isinstance(text, str):
+        raise InvalidField("checkpoint.note", "must be a C2SP signed note (a string)")
+    try:
+        return Note.parse(text)
+    except InvalidInput as exc:
+        raise InvalidField("checkpoint.note", exc.message) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +109,7 @@ class ProofBundle:
     anchor: Anchor | None
     case_commitment: bytes | None
     events: tuple[BundledEvent, ...]
+    note: Note | None = None  # the checkpoint as a signed note, with its cosignatures (FORMATS 9.1)
 
     @classmethod
     def from_json(cls, data: Any) -> ProofBundle:
@@ -112,13 +128,14 @@ class ProofBundle:
             None if anchor is None else Anchor.from_json(anchor),
             None if case is None else parse_hex("caseCommitment", case, 32),
             tuple(BundledEvent.from_json(e, i) for i, e in enumerate(events)),
+            _parse_note(data.get("checkpoint")),
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": BUNDLE_FORMAT,
             "eip712Domain": self.domain.to_json(),
-            "checkpoint": self.checkpoint.to_json(),
+            "checkpoint": self.checkpoint.to_json() | ({} if self.note is None else {"note": self.note.serialize()}),
             "anchor": None if self.anchor is None else self.anchor.to_json(),
             "caseCommitment": None if self.case_commitment is None else hex0x(self.case_commitment),
             "events": [e.to_json() for e in self.events],

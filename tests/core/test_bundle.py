@@ -15,6 +15,8 @@ from ledger.core.checkpoint import Checkpoint, default_origin
 from ledger.core.commitment import case_commitment
 from ledger.core.encoding import ZERO32, keccak256
 from ledger.core.events import Domain, ServiceEvent, leaf_bytes
+from ledger.core.note import Cosigner, Note, NoteSigner
+from ledger.core.policy import Policy
 from ledger.core.signatures import address_of_key, sign_digest
 from ledger.core.verify import STEPS, verify_bundle
 from ledger.errors import InclusionProofInvalid, InvalidField, RootMismatch, SignatureMismatch, VerificationFailed
@@ -98,6 +100,26 @@ def build_bundle(
     return bundle, tree
 
 
+LOG_SEED = keccak256(b"saksi test log seed")  # TEST KEY (an Ed25519 seed)
+WITNESS_SEEDS = [keccak256(f"saksi test witness seed {n}".encode()) for n in (1, 2, 3)]  # TEST KEYS
+
+
+def witnessed(data: dict[str, Any], cosigners: tuple[int, ...] = (0, 1)) -> tuple[dict[str, Any], Policy]:
+    """The bundle with its checkpoint's signed note (TEST log key, TEST witnesses) and a 2-of-3 policy."""
+    text = data["checkpoint"]["checkpoint"]
+    log = NoteSigner(text.split("\n")[0], LOG_SEED)
+    witnesses = [Cosigner(f"w{n}.example-test", seed) for n, seed in enumerate(WITNESS_SEEDS)]
+    signatures = [log.sign(text)] + [witnesses[i].cosign(text, 1_767_500_000 + i) for i in cosigners]
+    policy = Policy.parse(
+        f"log {log.vkey}\n"
+        + "".join(f"# name: Witness {n}\nwitness w{n} {w.vkey}\n" for n, w in enumerate(witnesses))
+        + "group all3 2 w0 w1 w2\nquorum all3\n"
+    )
+    data = copy.deepcopy(data)
+    data["checkpoint"]["note"] = Note(text, tuple(signatures)).serialize()
+    return data, policy
+
+
 @pytest.fixture
 def good() -> tuple[dict[str, Any], merkle.MemoryTree]:
     return build_bundle(case_events(3), [1, 4, 6], 7)
@@ -114,24 +136,30 @@ def bundles(draw: st.DrawFn) -> dict[str, Any]:
 @PROPERTY
 @given(bundles())
 def test_every_honest_bundle_verifies_and_round_trips(data: dict[str, Any]) -> None:
+    data, policy = witnessed(data)
     bundle = ProofBundle.from_json(data)
     assert bundle.to_json() == data
     assert ProofBundle.from_json(bundle.to_json()) == bundle
-    report = verify_bundle(bundle, root_at=lambda size: bundle.checkpoint.root_hash, signer_authorised=lambda *_: True)
+    report = verify_bundle(
+        bundle, root_at=lambda size: bundle.checkpoint.root_hash, signer_authorised=lambda *_: True, policy=policy
+    )
     assert report.checked == list(STEPS) and report.skipped == []
 
 
 def test_report_says_what_was_not_checked(good: tuple[dict[str, Any], merkle.MemoryTree]) -> None:
     report = verify_bundle(ProofBundle.from_json(good[0]))
-    assert report.checked == list(STEPS[:5])
-    assert [s.split(" (")[0] for s in report.skipped] == [STEPS[5], STEPS[6]]
+    assert report.checked == [STEPS[0], *STEPS[2:6]]
+    assert [s.split(" (")[0] for s in report.skipped] == [STEPS[1], STEPS[6], STEPS[7]]
+    assert report.skipped[0] == (
+        f"{STEPS[1]} (no independent witness has checked this yet: the bundle carries no signed checkpoint)"
+    )
     assert (report.tree_size, report.events) == (7, 3)
 
 
 def test_event_bundle_skips_the_case_chain() -> None:
     data, _ = build_bundle(case_events(2)[1:], [3], 5, commitment=None)
     report = verify_bundle(ProofBundle.from_json(data))
-    assert STEPS[4] + " (not a case bundle)" in report.skipped
+    assert STEPS[5] + " (not a case bundle)" in report.skipped
 
 
 def test_anchor_is_optional(good: tuple[dict[str, Any], merkle.MemoryTree]) -> None:
@@ -255,3 +283,31 @@ def test_bundle_must_be_an_object(data: Any) -> None:
     with pytest.raises(InvalidField) as raised:
         ProofBundle.from_json(data)
     assert raised.value.field == "bundle"
+
+
+def test_a_null_note_is_an_unsigned_checkpoint(good: tuple[dict[str, Any], merkle.MemoryTree]) -> None:
+    """The API's checkpoint views write `"note": null` for an unsigned checkpoint: read as no note."""
+    data = copy.deepcopy(good[0])
+    data["checkpoint"]["note"] = None
+    bundle = ProofBundle.from_json(data)
+    assert bundle.note is None and "note" not in bundle.to_json()["checkpoint"]
+    assert verify_bundle(bundle).witnesses.reason == "no-note"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("note", [42, "", "not a note\n", ["a"]])
+def test_a_malformed_note_is_refused_naming_it(good: tuple[dict[str, Any], merkle.MemoryTree], note: Any) -> None:
+    data = copy.deepcopy(good[0])
+    data["checkpoint"]["note"] = note
+    with pytest.raises(InvalidField) as raised:
+        ProofBundle.from_json(data)
+    assert raised.value.field == "checkpoint.note"
+
+
+def test_the_witnessed_bundle_fails_step_2_when_its_note_text_differs(
+    good: tuple[dict[str, Any], merkle.MemoryTree],
+) -> None:
+    data, policy = witnessed(good[0])
+    data["checkpoint"]["note"] = data["checkpoint"]["note"].replace("\n7\n", "\n8\n", 1)
+    with pytest.raises(VerificationFailed) as raised:
+        verify_bundle(ProofBundle.from_json(data), policy=policy)
+    assert raised.value.message == f"{STEPS[1]}: the signed note's text is not the checkpoint's text"

@@ -41,8 +41,10 @@ from ledger.core.events import (
     struct_hash,
     typed_data_digest,
 )
+from ledger.core.note import Vkey
+from ledger.core.policy import Policy
 from ledger.core.signatures import address_of_key, der_signature, sign_digest
-from ledger.core.verify import verify_bundle
+from ledger.core.verify import STEPS, verify_bundle
 
 VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
 FILES = (
@@ -357,9 +359,28 @@ def check_bundle_vector(v: dict[str, Any]) -> None:
         def signer_authorised(agency: str, signer: bytes, received_at: int) -> bool:
             return h(signer) in v["authorisedSigners"].get(agency, [])
 
-    report = verify_bundle(bundle, root_at=root_at, signer_authorised=signer_authorised)
+    policy = Policy.parse(v["policy"]) if "policy" in v else None
+    log_vkey = Vkey.parse(v["logVkey"]) if "logVkey" in v else None
+    report = verify_bundle(
+        bundle, root_at=root_at, signer_authorised=signer_authorised, policy=policy, log_vkey=log_vkey
+    )
     assert report.events == len(v["bundle"]["events"])
-    assert len(report.checked) + len(report.skipped) == 7
+    assert len(report.checked) + len(report.skipped) == len(STEPS) == 8
+    if "witnesses" in v:
+        w = report.witnesses
+        assert w is not None
+        assert {
+            "status": w.status,
+            "reason": w.reason,
+            "logKey": w.log_key,
+            "cosigned": [
+                {"witness": c.witness, "displayName": c.display_name, "timestamp": c.timestamp} for c in w.cosigned
+            ],
+            "policyWitnesses": w.policy_witnesses,
+            "required": w.required,
+            "summary": w.summary(),
+        } == v["witnesses"]
+        assert (STEPS[1] in report.checked) == (w.status == "pass")
 
 
 @pytest.mark.parametrize("v", params("bundles.json"))

@@ -157,8 +157,8 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
         bundle_path.write_text(json.dumps(bundle))
         verified = _saksi(env, "verify", str(bundle_path), "--rpc", anvil.url, "--json")
         report = json.loads(verified.stdout)
-        assert report["ok"] and any(step.startswith("6.") for step in report["checked"])
-        assert report["chain"]["independent"] and any(step.startswith("7.") for step in report["checked"])
+        assert report["ok"] and any(step.startswith("7.") for step in report["checked"])
+        assert report["chain"]["independent"] and any(step.startswith("8.") for step in report["checked"])
         # without --rpc, the chain the data directory's config names (and its deployment block)
         from_config = json.loads(_saksi(env, "verify", str(bundle_path), "--data-dir", str(data), "--json").stdout)
         assert from_config["checked"] == report["checked"] and from_config["chain"]["rpc"] == anvil.url
@@ -176,7 +176,7 @@ def test_init_serve_submit_anchor_verify(tmp_path, anvil, database):
         bundle_path.write_text(json.dumps(bundle))
         tampered = _saksi(env, "verify", str(bundle_path), "--rpc", anvil.url, check=False)
         assert tampered.returncode == 1
-        assert "2. every signature" in tampered.stderr and tampered.stderr.count("\n") == 1
+        assert "3. every signature" in tampered.stderr and tampered.stderr.count("\n") == 1
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -160,7 +160,7 @@ def test_the_readme_tour_runs_as_written(tmp_path):
             assert result.returncode == 0, f"{line}\nexit {result.returncode}\n{result.stdout}\n{result.stderr}"
             printed.update(re.findall(r"^(\w+):\s+(\S+)", result.stdout, re.M))
             if words[:2] == ["saksi", "verify"]:
-                assert "✓ 7. every signer" in result.stdout and "only as independent as that server" in result.stderr
+                assert "✓ 8. every signer" in result.stdout and "only as independent as that server" in result.stderr
     finally:
         for job in jobs:
             if job.poll() is None:

@@ -215,7 +215,8 @@ def test_the_kinds_are_stable():
         "checkpoint-root-mismatch", "anchor-mismatch", "anchor-missing", "registry-mirror-mismatch",
         "case-chain-broken", "case-head-mismatch", "payload-digest-mismatch", "payload-missing", "unanchored-lag",
         "anchor-record-mismatch", "checkpoint-origin-mismatch", "payload-not-erased", "erasure-record-mismatch",
-        "complaint-missing", "complaint-mismatch", "tree-size-mismatch",
+        "complaint-missing", "complaint-mismatch", "tree-size-mismatch", "checkpoint-unsigned",
+        "log-signature-invalid", "cosignature-invalid",
     )  # fmt: skip
 
 

@@ -4,8 +4,12 @@ an unknown one reads as words, and the citizen page says plainly what it checked
 from __future__ import annotations
 
 import ast
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +19,8 @@ from tests.web.conftest import Site, Tab
 from tests.web.test_pages import CHECKS, statuses
 
 ROOT = Path(__file__).resolve().parents[2]
-I18N = (ROOT / "web" / "src" / "i18n.js").read_text()
+# the event labels sit with the strings both pages share (web/src/i18n.js gathers one module per concern)
+I18N = (ROOT / "web" / "src" / "i18n" / "common.js").read_text()
 
 
 def emitted_event_types() -> set[str]:
@@ -52,8 +57,8 @@ def _names_event_type(node: ast.AST) -> bool:
 
 
 def labels(language: str) -> set[str]:
-    """The `event.*` keys of one language's dictionary in web/src/i18n.js."""
-    body = re.search(rf"^const {language} = \{{\n(.*?)^\}};", I18N, re.S | re.M)
+    """The `event.*` keys of one language's dictionary in web/src/i18n/common.js."""
+    body = re.search(rf"^export const {language} = \{{\n(.*?)^\}};", I18N, re.S | re.M)
     assert body, language
     return set(re.findall(r"^  'event\.([a-z0-9_.]+)':", body.group(1), re.M))
 
@@ -65,6 +70,80 @@ def test_every_event_type_the_code_emits_has_a_label_in_both_languages() -> None
     for language in ("id", "en"):
         missing = sorted(emitted - labels(language))
         assert not missing, f"no {language} label in web/src/i18n.js for {missing}"
+
+
+def _say(program: str) -> Any:
+    """Run `program` (which ends by printing JSON) in Node against web/src/i18n.js."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        f"const i = await import('./web/src/i18n.js'); const out = {{}}; {program}; console.log(JSON.stringify(out));"
+    )
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+WITNESS_KEYS = [
+    "check.witnesses.title",
+    "check.witnesses.ok",
+    "check.witnesses.how",
+    "check.witnesses.pending",
+    "witness.no-note",
+    "witness.no-policy",
+    "witness.quorum-not-met",
+    "witness.none-yet",
+    "witness.no-witness-required",
+    "witness.at",
+    "witness.fail.cosignature",
+    "witness.fail.log-signature",
+    "witness.fail.log-key",
+    "witness.fail.text-mismatch",
+    "witness.fail.malformed",
+    "detail.logKey",
+    "auditResult.part.witnesses",
+    "auditResult.witnessesChecked",
+]
+
+
+def test_who_witnessed_is_said_in_words_in_both_languages() -> None:
+    """Step 2 on the citizen page: "Disaksikan oleh …" / "Witnessed by …", the count against the policy,
+    "no independent witness yet", and a failure named plainly; every key in both languages."""
+    found = _say(
+        "for (const l of ['id', 'en']) { i.setLang(l); out[l] = {"
+        "keys: Object.fromEntries(" + json.dumps(WITNESS_KEYS) + ".map((k) => [k, k in i.DICTIONARY[l]])),"
+        "ok: i.t('check.witnesses.ok', {names: 'Ombudsman RI, BPK', count: 2, total: 3, required: 2}),"
+        "few: i.t('witness.quorum-not-met', {names: 'BPK', count: 1, total: 3, required: 2}),"
+        "none: i.t('witness.none-yet', {count: 0, total: 3, required: 2}),"
+        "noNote: i.t('witness.no-note'),"
+        "bad: i.t('witness.fail.cosignature', {witness: 'BPK'}) }; }"
+    )
+    for language in ("id", "en"):
+        assert found[language]["keys"] == dict.fromkeys(WITNESS_KEYS, True), language
+    assert (
+        found["id"]["ok"] == "Disaksikan oleh Ombudsman RI, BPK (2 dari 3 saksi yang disebut kebijakan; 2 disyaratkan)."
+    )
+    assert found["en"]["ok"] == "Witnessed by Ombudsman RI, BPK (2 of the 3 witnesses the policy names; 2 required)."
+    assert found["id"]["few"] == "Belum cukup saksi: baru BPK (1 dari 3 saksi yang disebut kebijakan; 2 disyaratkan)."
+    assert (
+        found["en"]["few"] == "Not enough witnesses yet: only BPK (1 of the 3 witnesses the policy names; 2 required)."
+    )
+    assert found["id"]["none"].startswith(
+        "Belum ada saksi independen yang memeriksa catatan ini (0 dari 3; 2 disyaratkan)"
+    )
+    assert found["en"]["none"].startswith("No independent witness has checked this yet (0 of 3; 2 required)")
+    assert found["id"]["noNote"].startswith("Belum ada saksi independen")
+    assert found["en"]["noNote"].startswith("No independent witness has checked this yet")
+    assert found["id"]["bad"] == "Tanda tangan saksi BPK tidak sah: checkpoint ini tidak boleh dipercaya."
+    assert found["en"]["bad"] == "The signature of witness BPK is not valid: this checkpoint must not be trusted."
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    found = _say("out.id = Object.keys(i.DICTIONARY.id).sort(); out.en = Object.keys(i.DICTIONARY.en).sort()")
+    assert found["id"] == found["en"]
 
 
 @pytest.mark.browser

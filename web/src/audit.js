@@ -255,7 +255,8 @@ function renderScope(scope) {
     items.push(h('li', { class: 'error strong', id: 'audit-chain-skipped' }, t('auditResult.chainSkipped')));
   }
   // (the chain has its own line; leaves below an incremental audit's start, the incremental line)
-  const skipped = (scope.notChecked ?? []).filter((x) => x === 'registry' || x === 'signatures');
+  if (scope.witnesses) items.push(h('li', {}, t('auditResult.witnessesChecked', { n: formatNumber(Number(scope.witnesses.signaturesChecked ?? 0)) })));
+  const skipped = (scope.notChecked ?? []).filter((x) => x === 'registry' || x === 'signatures' || x === 'witnesses');
   if (skipped.length) items.push(h('li', {}, t('auditResult.notChecked', { list: skipped.map((x) => t(`auditResult.part.${x}`)).join(', ') })));
   const incremental = scope.incremental;
   if (incremental) {

@@ -14,7 +14,7 @@ const BUNDLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests
 const doc = existsSync(BUNDLES) ? v.parseJson(readFileSync(BUNDLES, 'utf8')) : null;
 
 function fixture() {
-  const withTrust = doc.vectors.find((x) => x.valid && x.authorisedSigners && x.bundle.caseCommitment);
+  const withTrust = doc.vectors.find((x) => x.valid && x.authorisedSigners && x.policy && x.bundle.caseCommitment);
   const bundle = structuredClone(withTrust.bundle);
   const events = bundle.events.map((e) => ({
     ...e.event,
@@ -41,13 +41,15 @@ function fixture() {
   }));
   return {
     commitment: v.parseHex('c', bundle.caseCommitment, 32),
-    info: { eip712Domain: bundle.eip712Domain },
+    info: { eip712Domain: bundle.eip712Domain, logVkey: withTrust.logVkey, witnessPolicy: withTrust.policy },
     timeline,
     bundle,
     agencies,
     anchoredRoot: v.parseHex('r', withTrust.anchoredRoot, 32),
   };
 }
+
+const vector = (start) => doc.vectors.find((x) => x.description.startsWith(start));
 
 describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not exist yet' }, () => {
   it('applies every step of verifyBundle, and names the steps behind each check', () => {
@@ -118,6 +120,83 @@ describe('checkCase', { skip: doc ? false : 'tests/vectors/bundles.json does not
     const result = v.checkCase(f);
     assert.equal(result.checks.chain.status, 'fail');
     assert.equal(result.checks.chain.problem.kind, 'missing');
+  });
+
+  it('names the witnesses that cosigned, with their times and the quorum', () => {
+    const result = v.checkCase(fixture());
+    const w = result.checks.witnesses;
+    assert.equal(w.status, 'ok');
+    assert.equal(w.names, 'Ombudsman RI, BPK');
+    assert.deepEqual([w.count, w.total, w.required], [2, 3, 2]);
+    assert.deepEqual(
+      w.cosigned.map((c) => c.name),
+      ['Ombudsman RI', 'BPK'],
+    );
+    assert.ok(w.cosigned.every((c) => Number.isInteger(c.timestamp) && c.timestamp > 1.7e9));
+  });
+
+  it('warns, never fails, when no independent witness vouches yet; skips without a policy', () => {
+    const f = fixture();
+    delete f.bundle.checkpoint.note;
+    delete f.timeline.checkpoint.note;
+    let result = v.checkCase(f);
+    assert.equal(result.checks.witnesses.status, 'warn');
+    assert.equal(result.checks.witnesses.reason, 'no-note');
+    assert.equal(result.verdict, 'partial');
+    result = v.checkCase({ ...fixture(), info: { eip712Domain: f.bundle.eip712Domain }, chain: { root: fixture().anchoredRoot } });
+    assert.equal(result.checks.witnesses.status, 'skip', 'a server that publishes no policy promises no witness');
+    assert.equal(result.checks.witnesses.reason, 'no-policy');
+    assert.equal(result.verdict, 'ok');
+  });
+
+  it('warns with the names so far when the quorum is not met', () => {
+    const only = doc.vectors.find((x) => x.description.startsWith('only one witness cosigned'));
+    const f = fixture();
+    f.bundle.checkpoint.note = only.bundle.checkpoint.note;
+    const w = v.checkCase(f).checks.witnesses;
+    assert.deepEqual([w.status, w.reason, w.names, w.count, w.total, w.required], ['warn', 'quorum-not-met', 'BPK', 1, 3, 2]);
+  });
+
+  it("takes the timeline's note when the bundle has none, for the same checkpoint only", () => {
+    const f = fixture();
+    delete f.bundle.checkpoint.note;
+    assert.equal(v.checkCase(f).checks.witnesses.status, 'ok');
+    const other = vector('the note signs another checkpoint');
+    f.timeline.checkpoint.note = other.bundle.checkpoint.note;
+    const w = v.checkCase(f).checks.witnesses;
+    assert.deepEqual([w.status, w.reason], ['fail', 'text-mismatch'], 'a timeline whose note is of another checkpoint');
+    f.timeline.checkpoint = { ...other.bundle.checkpoint, checkpoint: other.bundle.checkpoint.note.split('\n\n')[0] + '\n' };
+    assert.equal(v.checkCase(f).checks.witnesses.reason, 'no-note', "another checkpoint's note is not the bundle's");
+  });
+
+  it('reads a null note (an unsigned checkpoint, as the API writes it) as no note', () => {
+    const f = fixture();
+    f.bundle.checkpoint.note = null;
+    f.timeline.checkpoint.note = null;
+    const w = v.checkCase(f).checks.witnesses;
+    assert.deepEqual([w.status, w.reason], ['warn', 'no-note']);
+  });
+
+  it('fails on a tampered cosignature and names the witness', () => {
+    const f = fixture();
+    const lines = f.bundle.checkpoint.note.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('— bpk.go.id-test '));
+    const sig = lines[at].split(' ')[2];
+    lines[at] = `— bpk.go.id-test ${sig.slice(0, 30)}${sig[30] === 'A' ? 'B' : 'A'}${sig.slice(31)}`;
+    f.bundle.checkpoint.note = lines.join('\n');
+    const result = v.checkCase(f);
+    assert.equal(result.checks.witnesses.status, 'fail');
+    assert.equal(result.checks.witnesses.reason, 'cosignature');
+    assert.equal(result.checks.witnesses.witness, 'BPK');
+    assert.equal(result.verdict, 'fail');
+  });
+
+  it('fails when the log key is not the one the policy trusts', () => {
+    const f = fixture();
+    const other = v.makeVkey(f.bundle.checkpoint.checkpoint.split('\n')[0], v.SIG_ED25519, v.publicKeyOf(new Uint8Array(32).fill(9)));
+    const result = v.checkCase({ ...f, info: { ...f.info, logVkey: v.vkeyToString(other) } });
+    assert.equal(result.checks.witnesses.status, 'fail');
+    assert.equal(result.checks.witnesses.reason, 'log-key');
   });
 
   it('reports events after the checkpoint as pending, not failed', () => {

@@ -234,6 +234,78 @@ suite('checkpoints.json', (x) => {
   } else assert.fail(`unknown kind ${x.kind}`);
 });
 
+// --- signed notes, cosignatures, policies, tlog-proofs (notes.json, FORMATS §16) -----------------------
+
+const sigRow = (s) => ({ name: s.name, keyId: s.keyId.toString(16).padStart(8, '0'), signature: h(s.signature) });
+const verifiedRow = (x) => ({ vkey: v.vkeyToString(x.vkey), timestamp: x.timestamp === null ? null : x.timestamp });
+
+suite('notes.json', (x) => {
+  switch (x.kind) {
+    case 'vkey': {
+      const vkey = v.parseVkey(x.vkey);
+      assert.equal(v.vkeyToString(vkey), x.vkey);
+      assertSame([vkey.name, vkey.keyId.toString(16).padStart(8, '0'), vkey.sigType, h(vkey.publicKey)], [x.name, x.keyId, x.type, x.publicKey]);
+      break;
+    }
+    case 'note': {
+      const note = v.parseNote(x.note);
+      if (x.valid) {
+        assert.equal(v.serializeNote(note), x.note);
+        assert.equal(note.text, x.text);
+        assertSame(note.signatures.map(sigRow), x.signatures, 'signatures');
+      }
+      if (x.vkeys !== null && x.vkeys !== undefined) {
+        const verified = v.verifyNote(note, x.vkeys.map(v.parseVkey));
+        assertSame(verified.map(verifiedRow), x.verified, 'verified');
+      }
+      break;
+    }
+    case 'signedCheckpoint': {
+      const seed = b(x.testSeed);
+      const vkey = v.makeVkey(x.origin, v.SIG_ED25519, v.publicKeyOf(seed));
+      assert.equal(v.vkeyToString(vkey), x.vkey);
+      assert.equal(v.signatureLine(v.signNote(x.origin, seed, x.checkpoint)), x.signatureLine, 'Ed25519 is deterministic');
+      assert.equal(x.note, `${x.checkpoint}\n${x.signatureLine}`);
+      v.verifyNote(v.parseNote(x.note), [vkey]);
+      break;
+    }
+    case 'cosignature': {
+      const seed = b(x.testSeed);
+      const vkey = v.makeVkey(x.name, v.SIG_COSIGNATURE_V1, v.publicKeyOf(seed));
+      assert.equal(v.vkeyToString(vkey), x.vkey);
+      assert.equal(new TextDecoder().decode(v.cosignatureMessage(x.checkpoint, x.timestamp)), x.message);
+      const line = v.signatureLine(v.cosign(x.name, seed, x.checkpoint, x.timestamp));
+      assert.equal(line, x.signatureLine);
+      const [verified] = v.verifyNote(v.parseNote(`${x.checkpoint}\n${line}`), [vkey]);
+      assert.equal(verified.timestamp, BigInt(x.timestamp));
+      break;
+    }
+    case 'policy': {
+      const policy = v.parsePolicy(x.policy);
+      assertSame(policy.logs.map((l) => v.vkeyToString(l.vkey)), x.logs, 'logs');
+      assertSame(
+        policy.witnesses.map((w) => ({ name: w.name, vkey: v.vkeyToString(w.vkey), url: w.url, displayName: w.displayName })),
+        x.witnesses,
+        'witnesses',
+      );
+      assert.equal(policy.quorum, x.quorum);
+      assert.equal(v.serializePolicy(policy), x.serialized);
+      break;
+    }
+    case 'tlogProof': {
+      const proof = v.parseTlogProof(x.proof);
+      const checked = v.verifyTlogProof(proof, v.tlogProofLeafHash(proof), v.parsePolicy(x.policy));
+      assert.equal(v.serializeTlogProof(proof), x.proof);
+      assertSame([proof.index, checked.checkpoint.treeSize, h(v.tlogProofLeafHash(proof))], [x.leafIndex, x.treeSize, x.leafHash]);
+      assertSame(checked.cosignedBy.map((c) => ({ witness: c.name, timestamp: c.timestamp })), x.cosignedBy, 'cosignedBy');
+      assert.equal(checked.quorumMet, x.quorumMet);
+      break;
+    }
+    default:
+      assert.fail(`unknown kind ${x.kind}`);
+  }
+});
+
 // --- bundles ---------------------------------------------------------------------------------------------
 
 suite('bundles.json', async (x) => {
@@ -250,7 +322,26 @@ suite('bundles.json', async (x) => {
   if (x.authorisedSigners !== undefined) {
     signerAuthorised = (agency, signer) => (x.authorisedSigners[agency] ?? []).includes(h(signer));
   }
-  const report = await v.verifyBundle(bundle, { rootAt, signerAuthorised });
+  const policy = x.policy !== undefined ? v.parsePolicy(x.policy) : null;
+  const logVkey = x.logVkey !== undefined ? v.parseVkey(x.logVkey) : null;
+  const report = await v.verifyBundle(bundle, { rootAt, signerAuthorised, policy, logVkey });
   assert.equal(report.events, x.bundle.events.length);
-  assert.equal(report.checked.length + report.skipped.length, 7);
+  assert.equal(report.checked.length + report.skipped.length, 8);
+  if (x.witnesses !== undefined) {
+    const w = report.witnesses;
+    assertSame(
+      {
+        status: w.status,
+        reason: w.reason,
+        logKey: w.logKey,
+        cosigned: w.cosigned.map((c) => ({ witness: c.witness, displayName: c.displayName, timestamp: c.timestamp })),
+        policyWitnesses: w.policyWitnesses,
+        required: w.required,
+        summary: v.witnessSummary(w),
+      },
+      x.witnesses,
+      'witness outcome',
+    );
+    assert.equal(report.checked.includes(v.STEPS[1]), w.status === 'pass');
+  }
 });

@@ -2,8 +2,9 @@
 
 import { MAX_TREE_SIZE, UINT256_MAX, UINT64_MAX, get, isObject, jsonInt, parseAddress, parseHex, parseUint, toHex } from './bytes.js';
 import { checkpointToJson, parseCheckpointJson } from './checkpoint.js';
-import { InvalidField } from './errors.js';
 import { domainToJson, eventToJson, parseDomain, parseEvent } from './events.js';
+import { InvalidField, InvalidInput } from './errors.js';
+import { parseNote, serializeNote } from './note.js';
 
 export const BUNDLE_FORMAT = 'saksi.proof-bundle/v1';
 const MAX_PROOF_LENGTH = 128;
@@ -46,6 +47,22 @@ function parseBundledEvent(data, position) {
   };
 }
 
+/**
+ * `checkpoint.note`: the checkpoint as a C2SP signed note; absent (or null, as the API's checkpoint views
+ * write an unsigned one) in bundles made before witnessing.
+ */
+export function parseCheckpointNote(data) {
+  if (!isObject(data) || get(data, 'note') === undefined || get(data, 'note') === null) return null;
+  const text = data.note;
+  if (typeof text !== 'string') throw new InvalidField('checkpoint.note', 'must be a C2SP signed note (a string)');
+  try {
+    return parseNote(text);
+  } catch (err) {
+    if (err instanceof InvalidInput) throw new InvalidField('checkpoint.note', err.message);
+    throw err;
+  }
+}
+
 export function parseBundle(data) {
   if (!isObject(data)) throw new InvalidField('bundle', 'must be a JSON object');
   if (get(data, 'format') !== BUNDLE_FORMAT) throw new InvalidField('format', `must be "${BUNDLE_FORMAT}"`);
@@ -61,13 +78,14 @@ export function parseBundle(data) {
     anchor: anchor === null || anchor === undefined ? null : parseAnchor(anchor),
     caseCommitment: kase === null || kase === undefined ? null : parseHex('caseCommitment', kase, 32),
     events: events.map((e, i) => parseBundledEvent(e, i)),
+    note: parseCheckpointNote(get(data, 'checkpoint')),
   };
 }
 
 export const bundleToJson = (b) => ({
   format: BUNDLE_FORMAT,
   eip712Domain: domainToJson(b.domain),
-  checkpoint: checkpointToJson(b.checkpoint),
+  checkpoint: b.note ? { ...checkpointToJson(b.checkpoint), note: serializeNote(b.note) } : checkpointToJson(b.checkpoint),
   anchor: b.anchor === null ? null : anchorToJson(b.anchor),
   caseCommitment: b.caseCommitment === null ? null : toHex(b.caseCommitment),
   events: b.events.map((e) => ({

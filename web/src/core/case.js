@@ -3,28 +3,33 @@
 // the page fetched: CASE_CHECK_STEPS names the step(s) of STEPS behind each check, and
 // web/test/citizen-checks.test.mjs holds that every step is covered.
 
-import { parseBundle } from './bundle.js';
+import { parseBundle, parseCheckpointNote } from './bundle.js';
 import { MAX_TREE_SIZE, UINT64_MAX, bytesEqual, parseAddress, parseHex, parseUint, toHex } from './bytes.js';
-import { defaultOrigin, parseCheckpointJson } from './checkpoint.js';
+import { checkpointToText, defaultOrigin, parseCheckpointJson } from './checkpoint.js';
 import { EVENT_FIELDS, hashStruct, parseDomain, parseEvent } from './events.js';
 import { verifyInclusion } from './merkle.js';
+import { SaksiError } from './errors.js';
+import { parseVkey } from './note.js';
+import { parsePolicy } from './policy.js';
 import { caseChainProblem, checkpointProblem, recomputedLeafHash, rootIsAnchored, signatureOutcome } from './verify.js';
+import { checkWitnesses } from './witnessing.js';
 
-/** Check id → the numbers (1-7) of the STEPS it applies; the registry half of step 7 is `signature`. */
+/** Check id → the numbers (1-8) of the STEPS it applies; the registry half of step 8 is `signature`. */
 export const CASE_CHECK_STEPS = {
-  commitment: [5],
-  signature: [2, 7],
-  chain: [5],
-  leaf: [3],
+  commitment: [6],
+  signature: [3, 8],
+  chain: [6],
+  leaf: [4],
   checkpoint: [1],
-  inclusion: [4],
-  anchor: [6],
+  witnesses: [2],
+  inclusion: [5],
+  anchor: [7],
 };
 
 /**
  * Check a case as the citizen page shows it. Inputs (all already fetched):
  *   commitment  Uint8Array: computed in the browser from the reference and the access code
- *   info        GET /v1/info (the domain and origin)
+ *   info        GET /v1/info (the domain and origin; logVkey and witnessPolicy for the witnesses)
  *   timeline    GET /v1/cases/{commitment} (events with their leaf data; head; checkpoint)
  *   bundle      GET /v1/cases/{commitment}/bundle, or null when nothing is anchored yet
  *   agencies    GET /v1/agencies → [{code, name, status, signer, since}]
@@ -165,6 +170,8 @@ export function checkCase({ commitment, info, timeline, bundle = null, agencies 
     };
   }
 
+  checks.witnesses = witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError);
+
   const proofs = new Map((parsedBundle?.events ?? []).map((b) => [b.leafIndex, b]));
   const inclusionFailures = [];
   let covered = 0;
@@ -226,9 +233,54 @@ export function checkCase({ commitment, info, timeline, bundle = null, agencies 
     checks.anchor = { status: 'skip', reason: 'no-rpc', anchor, treeSize: String(checkpoint.treeSize) };
   }
 
-  const statuses = Object.values(checks).map((c) => c.status);
+  // a skipped witness check (no policy published) is not a shortfall of this case: see witnessCheck
+  const statuses = Object.entries(checks)
+    .filter(([id, c]) => !(id === 'witnesses' && c.status === 'skip'))
+    .map(([, c]) => c.status);
   const verdict = statuses.includes('fail') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'partial';
   return { events, checks, verdict, checkpoint, domain };
+}
+
+/**
+ * Step 2 on the page: the checkpoint's signed note (the bundle's, else the timeline's) against the log
+ * key and the witness policy that /v1/info publishes. ok = the quorum cosigned; warn = no note
+ * or not enough cosignatures yet; skip = the server publishes no policy; fail = a signature that does not
+ * verify, named by `reason`.
+ */
+function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
+  if (bundleError) return { status: 'fail', reason: 'malformed', detail: bundleError };
+  if (!checkpoint) return { status: 'pending' };
+  let note = parsedBundle?.note ?? null;
+  let policy = null;
+  let logVkey = null;
+  try {
+    // the timeline's note serves when the bundle has none, if it is a note of the same checkpoint
+    const sameText = timeline.checkpoint && timeline.checkpoint.checkpoint === checkpointToText(checkpoint);
+    if (!note && sameText) note = parseCheckpointNote(timeline.checkpoint);
+    if (info.witnessPolicy) policy = parsePolicy(info.witnessPolicy);
+    if (info.logVkey) logVkey = parseVkey(info.logVkey);
+  } catch (err) {
+    return { status: 'fail', reason: 'malformed', detail: err.message };
+  }
+  try {
+    const r = checkWitnesses(checkpoint, note, { policy, logVkey });
+    // A server that publishes no witness policy promises no witness: the check is skipped (and says so),
+    // it does not lower the verdict. With a policy, a missing note or quorum is a warning.
+    const unpromised = !policy;
+    return {
+      status: r.status === 'pass' ? 'ok' : unpromised ? 'skip' : 'warn',
+      reason: unpromised ? 'no-policy' : r.reason,
+      cosigned: r.cosigned.map((c) => ({ name: c.displayName, timestamp: Number(c.timestamp) })),
+      names: r.cosigned.map((c) => c.displayName).join(', '),
+      count: r.cosigned.length,
+      total: r.policyWitnesses,
+      required: r.required,
+      logKey: r.logKey,
+    };
+  } catch (err) {
+    if (!(err instanceof SaksiError)) throw err;
+    return { status: 'fail', reason: err.reason ?? 'log-signature', witness: err.witness ?? null, detail: err.message };
+  }
 }
 
 function ref(e) {

@@ -9,11 +9,27 @@ export class SaksiError extends Error {
   }
 }
 
-export class InvalidField extends SaksiError {
+export class InvalidInput extends SaksiError {
+  constructor(message, extra) {
+    super(message, extra);
+    this.name = 'InvalidInput';
+    this.kind = 'invalid-input';
+  }
+}
+
+export class InvalidField extends InvalidInput {
   constructor(field, rule) {
     super(`${field}: ${rule}`, { field, rule });
     this.name = 'InvalidField';
     this.kind = 'invalid-field';
+  }
+}
+
+export class TooLarge extends InvalidInput {
+  constructor(message, extra) {
+    super(message, extra);
+    this.name = 'TooLarge';
+    this.kind = 'too-large';
   }
 }
 

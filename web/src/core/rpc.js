@@ -32,7 +32,7 @@ export async function rpcCall(url, method, params, fetchImpl = globalThis.fetch)
 }
 
 /**
- * Read the root the ledger contract anchored for `treeSize` (FORMATS §10.3 step 6), after checking
+ * Read the root the ledger contract anchored for `treeSize` (FORMATS §10.3 step 7), after checking
  * that the endpoint serves the domain's chain. Throws VerificationFailed when the chain is another
  * one or the size was never anchored (rootAt reverts), SaksiError "chain-unavailable" when the
  * endpoint cannot be reached.

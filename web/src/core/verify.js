@@ -1,4 +1,4 @@
-// Offline verification of a proof bundle in the seven numbered steps of FORMATS §10.3, as
+// Offline verification of a proof bundle in the eight numbered steps of FORMATS §10.3, as
 // ledger/core/verify.py does (tests/web/test_js_vectors.py holds the two STEPS lists equal).
 //
 // Each step that looks at one event or one checkpoint is a function of its own, exported so that the
@@ -11,15 +11,17 @@ import { InclusionProofInvalid, InvalidField, RootMismatch, SaksiError, Signatur
 import { eip712Digest, hashStruct, leafBytes } from './events.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { normalizeSignature, recoverSigner } from './signatures.js';
+import { PASS, checkWitnesses, witnessSummary } from './witnessing.js';
 
 export const STEPS = [
   "1. checkpoint origin names the EIP-712 domain's chain and contract",
-  '2. every signature is canonical and recovers to the stated signer',
-  '3. every leaf hash is recomputed from the digest, signature and receivedAt',
-  "4. every inclusion proof leads to the checkpoint's root",
-  "5. the case's events form one hash chain (caseSeq 1, 2, 3 … linked by prevEventHash)",
-  "6. the checkpoint's root equals the root anchored on chain",
-  "7. every signer was the agency's registered signer when its event was received",
+  "2. the log signed the checkpoint and the policy's quorum of witnesses cosigned it",
+  '3. every signature is canonical and recovers to the stated signer',
+  '4. every leaf hash is recomputed from the digest, signature and receivedAt',
+  "5. every inclusion proof leads to the checkpoint's root",
+  "6. the case's events form one hash chain (caseSeq 1, 2, 3 … linked by prevEventHash)",
+  "7. the checkpoint's root equals the root anchored on chain",
+  "8. every signer was the agency's registered signer when its event was received",
 ];
 
 /**
@@ -61,78 +63,88 @@ export const recomputedLeafHash = (digest, signature, receivedAt) => leafHash(le
 export const rootIsAnchored = (anchored, checkpoint) => bytesEqual(anchored, checkpoint.rootHash);
 
 /**
- * The seven steps of FORMATS §10.3, stopping at the first failure (thrown, naming the step).
- * Trust inputs: `rootAt(treeSize) → Uint8Array` (may be async) reads the chain;
+ * The eight steps of FORMATS §10.3, stopping at the first failure (thrown, naming the step).
+ * Trust inputs: `policy` (parsePolicy) and/or `logVkey` (parseVkey) for the checkpoint's signatures;
+ * `rootAt(treeSize) → Uint8Array` (may be async) reads the chain;
  * `signerAuthorised(agency, signer, receivedAt) → boolean` asks the agency registry.
  */
-export async function verifyBundle(bundle, { rootAt = null, signerAuthorised = null } = {}) {
-  const report = { treeSize: bundle.checkpoint.treeSize, events: bundle.events.length, checked: [], skipped: [] };
+export async function verifyBundle(bundle, { rootAt = null, signerAuthorised = null, policy = null, logVkey = null } = {}) {
+  const report = { treeSize: bundle.checkpoint.treeSize, events: bundle.events.length, checked: [], skipped: [], witnesses: null };
   const { domain, checkpoint } = bundle;
   const originProblem = checkpointProblem(domain, checkpoint, bundle.anchor);
   if (originProblem) throw new VerificationFailed(`${STEPS[0]}: ${originProblem.message}`);
   report.checked.push(STEPS[0]);
+
+  try {
+    report.witnesses = checkWitnesses(checkpoint, bundle.note, { policy, logVkey });
+  } catch (err) {
+    if (!(err instanceof VerificationFailed)) throw err;
+    throw new VerificationFailed(`${STEPS[1]}: ${err.message}`, { reason: err.reason, witness: err.witness });
+  }
+  if (report.witnesses.status === PASS) report.checked.push(STEPS[1]);
+  else report.skipped.push(`${STEPS[1]} (${witnessSummary(report.witnesses)})`);
 
   for (const item of bundle.events) {
     const where = `event ${item.event.agency}/${item.event.eventId}`;
     const { digest, recovered: signer, problem, error } = signatureOutcome(domain, item.event, item.signature);
     if (error) {
       if (!(error instanceof SaksiError)) throw error;
-      throw new SignatureMismatch(`${STEPS[1]}: ${where}: ${error.message}`);
+      throw new SignatureMismatch(`${STEPS[2]}: ${where}: ${error.message}`);
     }
     if (problem === 'not-canonical' || !bytesEqual(signer, item.signer)) {
-      throw new SignatureMismatch(`${STEPS[1]}: ${where} was signed by ${toHex(signer)}, not the stated ${toHex(item.signer)}`, {
+      throw new SignatureMismatch(`${STEPS[2]}: ${where} was signed by ${toHex(signer)}, not the stated ${toHex(item.signer)}`, {
         expected: item.signer,
         calculated: signer,
       });
     }
     const calculated = recomputedLeafHash(digest, item.signature, item.receivedAt);
     if (!bytesEqual(calculated, item.leafHash)) {
-      throw new RootMismatch(`${STEPS[2]}: ${where}: leaf hash differs`, { expected: item.leafHash, calculated });
+      throw new RootMismatch(`${STEPS[3]}: ${where}: leaf hash differs`, { expected: item.leafHash, calculated });
     }
     try {
       verifyInclusion(item.leafIndex, checkpoint.treeSize, item.leafHash, item.inclusionProof, checkpoint.rootHash);
     } catch (err) {
       if (!(err instanceof SaksiError)) throw err;
-      throw new InclusionProofInvalid(`${STEPS[3]}: ${where} (leaf ${item.leafIndex}): ${err.message}`);
+      throw new InclusionProofInvalid(`${STEPS[4]}: ${where} (leaf ${item.leafIndex}): ${err.message}`);
     }
     if (bundle.caseCommitment && !bytesEqual(item.event.caseCommitment, bundle.caseCommitment)) {
-      throw new VerificationFailed(`${STEPS[4]}: ${where} belongs to another case`);
+      throw new VerificationFailed(`${STEPS[5]}: ${where} belongs to another case`);
     }
   }
-  report.checked.push(STEPS[1], STEPS[2], STEPS[3]);
+  report.checked.push(STEPS[2], STEPS[3], STEPS[4]);
 
   if (bundle.caseCommitment) {
     const problem = caseChainProblem(bundle.events.map((e) => e.event));
-    if (problem) throw new VerificationFailed(`${STEPS[4]}: ${problem.message}`, { problem });
-    report.checked.push(STEPS[4]);
+    if (problem) throw new VerificationFailed(`${STEPS[5]}: ${problem.message}`, { problem });
+    report.checked.push(STEPS[5]);
   } else {
-    report.skipped.push(`${STEPS[4]} (not a case bundle)`);
+    report.skipped.push(`${STEPS[5]} (not a case bundle)`);
   }
 
   if (rootAt) {
     const anchored = await rootAt(checkpoint.treeSize);
     if (!rootIsAnchored(anchored, checkpoint)) {
-      throw new RootMismatch(`${STEPS[5]}: chain has another root for tree size ${checkpoint.treeSize}`, {
+      throw new RootMismatch(`${STEPS[6]}: chain has another root for tree size ${checkpoint.treeSize}`, {
         expected: anchored,
         calculated: checkpoint.rootHash,
       });
     }
-    report.checked.push(STEPS[5]);
+    report.checked.push(STEPS[6]);
   } else {
-    report.skipped.push(`${STEPS[5]} (no chain given)`);
+    report.skipped.push(`${STEPS[6]} (no chain given)`);
   }
 
   if (signerAuthorised) {
     for (const item of bundle.events) {
       if (!(await signerAuthorised(item.event.agency, item.signer, item.receivedAt))) {
         throw new SignatureMismatch(
-          `${STEPS[6]}: ${toHex(item.signer)} was not agency ${item.event.agency}'s signer when event ${item.event.eventId} was received`,
+          `${STEPS[7]}: ${toHex(item.signer)} was not agency ${item.event.agency}'s signer when event ${item.event.eventId} was received`,
         );
       }
     }
-    report.checked.push(STEPS[6]);
+    report.checked.push(STEPS[7]);
   } else {
-    report.skipped.push(`${STEPS[6]} (no registry given)`);
+    report.skipped.push(`${STEPS[7]} (no registry given)`);
   }
   return report;
 }
