@@ -158,7 +158,8 @@ class Ledger:
         bundled = proofs.bundle_events(reader, stored, view.checkpoint)
         if not bundled:
             raise NotFound("the case's events are not covered by an anchored checkpoint yet")
-        return ProofBundle(self.domain, view.checkpoint, view.anchor, case_commitment, bundled), view, stored
+        bundle = ProofBundle(self.domain, view.checkpoint, view.anchor, case_commitment, bundled, view.note)
+        return bundle, view, stored
 
     def tlog_proof(self, leaf_index: int) -> EventProof:
         """The c2sp.org/tlog-proof@v1 file of the event at ``leaf_index``, against the checkpoint that
