@@ -18,6 +18,11 @@ then anchors if enough leaves or enough time have accrued:
 The append path never waits for the chain: while the node is down the worker only logs and backs off
 (exponentially, up to ``max_backoff_s``), and :meth:`~AnchorWorker.status` reports the lag from the
 database alone, so health checks answer even then.
+
+What the worker is configured with and reports is in :mod:`ledger.services.anchoring_types`. The
+worker itself stays one module of about 400 lines: its three steps share one crash-safety invariant
+(an anchor is recorded before it is sent, and every later step reconciles from that record), which is
+checked best where all of them can be read together.
 """
 
 from __future__ import annotations
@@ -25,8 +30,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
 from ledger.chain.port import (
     Anchorer,
@@ -39,84 +42,15 @@ from ledger.chain.port import (
 from ledger.core.checkpoint import default_origin
 from ledger.core.encoding import hex0x
 from ledger.errors import ChainUnavailable, RetryLater, RootMismatch, SaksiError, VerificationFailed
+from ledger.services.anchoring_types import Action, AnchorSettings, AnchorStatus, AnchorTickResult
 from ledger.services.proofs import consistency_proof, make_checkpoint, root_at
 from ledger.storage import anchors as rows
 from ledger.storage.anchors import AnchorRow
 from ledger.storage.sql import SqlStore
 
+__all__ = ["AnchorSettings", "AnchorStatus", "AnchorTickResult", "AnchorWorker", "anchor_now"]
+
 log = logging.getLogger("ledger.anchoring")
-
-
-@dataclass(frozen=True)
-class AnchorSettings:
-    #: Anchor once this many leaves are not anchored yet...
-    every_leaves: int = 1000
-    #: ...or once this long has passed since the last anchor (and at least one leaf waits).
-    every_seconds: float = 60.0
-    #: Blocks, the anchor's own included, before an anchor counts as ``confirmed`` (1: once mined).
-    confirmations: int = 3
-    min_backoff_s: float = 1.0
-    max_backoff_s: float = 60.0
-    #: How much a replacement raises the fees (nodes require at least 10 %).
-    fee_bump_percent: int = 25
-    #: A transaction still in the pool after this long is replaced with higher fees.
-    resend_after_s: float = 120.0
-    #: Pause of :meth:`AnchorWorker.run` between ticks.
-    poll_interval_s: float = 1.0
-
-
-Action = Literal["idle", "waiting", "anchored", "resent", "recorded", "backoff"]
-
-
-@dataclass(frozen=True)
-class AnchorTickResult:
-    """What one tick did. ``notes`` list every state change, in order, for logs and tests."""
-
-    action: Action
-    tree_size: int | None = None
-    tx_hash: bytes | None = None
-    notes: tuple[str, ...] = ()
-    #: Gas used by anchors this tick saw mined: tree size -> gas.
-    gas_used: dict[int, int] = field(default_factory=dict)
-    retry_in_s: float | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class AnchorStatus:
-    """The lag, for health checks and metrics; computed from the database, never from the chain."""
-
-    tree_size: int
-    #: Largest size mined or confirmed.
-    anchored_size: int
-    confirmed_size: int
-    pending_size: int | None
-    pending_tx: bytes | None
-    lag_leaves: int
-    #: Since the newest live anchor was recorded (None before the first).
-    seconds_since_last_anchor: float | None
-    #: Age of the oldest leaf no anchor covers yet (0 when all are anchored).
-    oldest_unanchored_age_s: float
-    chain_available: bool
-    consecutive_failures: int
-    backoff_s: float
-    last_error: str | None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "treeSize": self.tree_size,
-            "anchoredSize": self.anchored_size,
-            "confirmedSize": self.confirmed_size,
-            "pendingSize": self.pending_size,
-            "pendingTx": None if self.pending_tx is None else hex0x(self.pending_tx),
-            "lagLeaves": self.lag_leaves,
-            "secondsSinceLastAnchor": self.seconds_since_last_anchor,
-            "oldestUnanchoredAgeSeconds": self.oldest_unanchored_age_s,
-            "chainAvailable": self.chain_available,
-            "consecutiveFailures": self.consecutive_failures,
-            "backoffSeconds": self.backoff_s,
-            "lastError": self.last_error,
-        }
 
 
 class _Tick:
