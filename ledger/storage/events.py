@@ -109,7 +109,8 @@ class EventQueries(Queries):
         PostgreSQL gets one probe per key (a LATERAL join over the keys as an array, one short
         statement): with a 1,000-parameter `event_id IN (…)` list, once psycopg prepared it, the
         cached generic plan scanned all of an agency's events and filtered, and the append slowed
-        down with every event stored (1.6 s per 1,000-event batch at 40,000 events). The planner
+        down with every event stored (the PostgreSQL figures of `append-full` and `http-ingest` in
+        benchmarks/results.json hold it to the rate). The planner
         still needs statistics that know how many events an agency has (autovacuum's ANALYZE).
         """
         by_agency: dict[str, list[str]] = {}

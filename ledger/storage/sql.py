@@ -68,7 +68,8 @@ class Reader(EventQueries, CheckpointQueries, AgencyQueries, StatsQueries):
         SQLite: one primary-key lookup per node with two fixed statements, which the driver
         prepares once per connection (a round trip costs nothing in-process; a statement whose
         text changes with every request is parsed and planned afresh each time: for a case
-        bundle's ~70 nodes at 200k leaves, median 0.49 ms as one UNION against 0.35 ms node by node).
+        bundle's nodes, one UNION was slower than node by node; benchmarks/results.json, `proofs`
+        and the bundle GET of `timeline-1m`, are the figures to watch).
         PostgreSQL: one statement for the lot (a round trip matters there), a UNION ALL with one
         branch per level, each an index range probe `level = ? AND idx IN (…)` that the planner
         answers from the primary key whatever its statistics say.
@@ -154,8 +155,9 @@ class Reader(EventQueries, CheckpointQueries, AgencyQueries, StatsQueries):
 class WriteTx(Reader, CheckpointWrites, AgencyWrites):
     """Inside the writer lock: the tree size read here is the one appends extend."""
 
-    # Bulk inserts go straight to the driver's executemany: SQLAlchemy's per-row
-    # parameter processing costs more than the inserts themselves at 50,000 rows/s.
+    # Bulk inserts go straight to the driver's executemany: SQLAlchemy's per-row parameter
+    # processing costs more than the inserts themselves at the rates of `append-verified`
+    # (benchmarks/results.json).
 
     def _bulk_insert(
         self, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]], suffix: str = ""
