@@ -1,15 +1,19 @@
 """What the anchoring worker (ledger.services.anchoring) is configured with and what it reports.
 
 `AnchorSettings` come from config.json; `AnchorTickResult` says what one tick did (for logs and
-tests), `AnchorStatus` the lag as the database alone sees it (for /readyz, /metrics and `saksi anchor`).
+tests), `AnchorStatus` the lag as the database alone sees it (for /readyz, /metrics and `saksi anchor`);
+`Tick` collects what one tick notes on its way, for its result and the log.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ledger.core.encoding import hex0x
+
+log = logging.getLogger("ledger.anchoring")
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,16 @@ class AnchorStatus:
             "backoffSeconds": self.backoff_s,
             "lastError": self.last_error,
         }
+
+
+class Tick:
+    """What one tick learns and does, collected for its result."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.gas_used: dict[int, int] = {}
+
+    def note(self, message: str, *args: object, level: int = logging.INFO) -> None:
+        text = message % args if args else message
+        log.log(level, text)
+        self.notes.append(text)
