@@ -61,12 +61,12 @@ class SaksiProcess:
     and what a restart brings back on the same port and data directory.
 
     `with SaksiProcess(...) as server:` or `server = SaksiProcess(...).start()`; `stop()` is SIGTERM (then
-    SIGKILL after 20 s), `kill9()` is SIGKILL, and `start()` again restarts it. `workers=False` serves the
-    API alone (`--no-workers`: no anchoring, no registry mirror). stderr of every run is appended to
-    `log_path`.
+    SIGKILL after 20 s), `kill9()` is SIGKILL, and `start()` again restarts it. By default it serves the
+    API alone (`--no-workers`: no anchoring, no registry mirror); `workers=True` runs the whole server.
+    stderr of every run is appended to `log_path`.
     """
 
-    def __init__(self, data_dir, password: str, log_path, *, workers: bool = True, port: int | None = None) -> None:
+    def __init__(self, data_dir, password: str, log_path, *, workers: bool = False, port: int | None = None) -> None:
         self.data_dir, self.password, self.log_path, self.workers = data_dir, password, Path(log_path), workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -40,7 +40,7 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(data_dir, tmp_path_factory):
-    with SaksiProcess(data_dir, PASSWORD, tmp_path_factory.mktemp("log") / "serve.log", workers=False) as process:
+    with SaksiProcess(data_dir, PASSWORD, tmp_path_factory.mktemp("log") / "serve.log") as process:
         yield process
 
 

@@ -60,7 +60,7 @@ def test_kill_9_during_ingest_loses_nothing(tmp_path):
     )
     key = read_keystore(keystore, PASSWORD)
     # restarted on the same port after every kill -9, so the client keeps its URL; stopped if the test fails
-    with SaksiProcess(data, PASSWORD, tmp_path / "serve.log") as server:
+    with SaksiProcess(data, PASSWORD, tmp_path / "serve.log", workers=True) as server:
         client = AgencyClient(server.url, "dukcapil.jaksel", key, retries=0, timeout_s=10)
         rng = random.Random(9)
         cases = [CaseState.new(f"KTP-JKS-2026-{i:06d}") for i in range(EVENTS // 4)]

@@ -198,7 +198,7 @@ def test_anvil_killed_during_anchoring_then_restored_without_its_last_anchors(tm
         )
         settings = Settings.load(data)
         chain = node.chain(read_keystore(data / OPERATOR_KEYSTORE, PASSWORD), bytes.fromhex(settings.contract[2:]))
-        server = SaksiProcess(data, PASSWORD, tmp_path / "serve.log").start()
+        server = SaksiProcess(data, PASSWORD, tmp_path / "serve.log", workers=True).start()
         submitter = Submitter(server.url, key, "KTP-FLT-A")
         submitter.start()
 
@@ -345,7 +345,7 @@ def test_postgres_restart_during_ingest_loses_and_duplicates_nothing(tmp_path):
     try:
         postgres.start()
         data, key = _init(tmp_path, "--database", postgres.url, anchor_every_leaves=200, anchor_every_seconds=1.0)
-        server = SaksiProcess(data, PASSWORD, tmp_path / "serve.log").start()
+        server = SaksiProcess(data, PASSWORD, tmp_path / "serve.log", workers=True).start()
         pid = server.process.pid
         submitter = Submitter(server.url, key, "KTP-FLT-B", cases_per_batch=5)
         submitter.start()
