@@ -33,8 +33,8 @@ class Limits:
     complaint_rate_per_hour: int = 10
     # Threads running the API's database and signature work (the database pool has a few more
     # connections). Few on purpose: CPU-bound threads share one interpreter lock, and every extra
-    # runnable thread takes turns from the single writer. 500 events/s + 200 reads/s on 2 cores,
-    # POST p99: 40 threads 1.2 s, 8 threads 220 ms, 4 threads 50-160 ms, 2 threads 30-70 ms.
+    # runnable thread takes turns from the single writer: under the mixed load of the `load`
+    # benchmark (benchmarks/results.json) on 2 cores, POST p99 grew with every thread added past two.
     # More suit PostgreSQL on its own host, where threads mostly wait on the network.
     worker_threads: int = 2
     # GET /v1/stats is public: its aggregates fold in the leaves appended since their last refresh

@@ -57,17 +57,24 @@ def serve(app) -> Iterator[str]:
 
 
 class SaksiProcess:
-    """`saksi serve --no-workers` as a process of its own: what a crash (a segfault) would end."""
+    """`saksi serve` as a process of its own: what a crash (a segfault) would end, what `kill -9` stops,
+    and what a restart brings back on the same port and data directory.
 
-    def __init__(self, data_dir, password: str, log_path) -> None:
-        self.data_dir, self.password, self.log_path = data_dir, password, log_path
-        self.port = free_port()
+    `with SaksiProcess(...) as server:` or `server = SaksiProcess(...).start()`; `stop()` is SIGTERM (then
+    SIGKILL after 20 s), `kill9()` is SIGKILL, and `start()` again restarts it. By default it serves the
+    API alone (`--no-workers`: no anchoring, no registry mirror); `workers=True` runs the whole server.
+    stderr of every run is appended to `log_path`.
+    """
+
+    def __init__(self, data_dir, password: str, log_path, *, workers: bool = False, port: int | None = None) -> None:
+        self.data_dir, self.password, self.log_path, self.workers = data_dir, password, Path(log_path), workers
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> SaksiProcess:
+    def start(self, timeout_s: float = 60.0) -> SaksiProcess:
         env = {**os.environ, "SAKSI_PASSWORD": self.password}
-        command = [sys.executable, "-m", "ledger.cli", "serve", "--no-workers"]
+        command = [sys.executable, "-m", "ledger.cli", "serve", *([] if self.workers else ["--no-workers"])]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [*command, "--data-dir", str(self.data_dir), "--port", str(self.port)],
@@ -75,14 +82,21 @@ class SaksiProcess:
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout_s
         while not self.answers():
             if time.monotonic() > deadline or not self.alive:
                 raise RuntimeError(f"saksi serve did not start: {self.log_tail()}")
-            time.sleep(0.1)
+            time.sleep(0.05)
         return self
 
+    def __enter__(self) -> SaksiProcess:
+        return self.start()
+
     def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """SIGTERM, as an operator stops it; SIGKILL if it has not exited after 20 s."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -90,6 +104,12 @@ class SaksiProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def kill9(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed that was not already."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
 
     @property
     def alive(self) -> bool:
@@ -101,6 +121,14 @@ class SaksiProcess:
         except httpx.HTTPError:
             return False
 
+    def get(self, path: str, status: int = 200) -> dict | None:
+        """The JSON body of GET `path` when it answers `status`, else None (also when it does not answer)."""
+        try:
+            response = httpx.get(self.url + path, timeout=5)
+        except httpx.HTTPError:
+            return None
+        return response.json() if response.status_code == status else None
+
     def rss_bytes(self) -> int:
         assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -108,5 +136,5 @@ class SaksiProcess:
                 return int(line.split()[1]) * 1024
         raise RuntimeError("no VmRSS")
 
-    def log_tail(self) -> str:
-        return Path(self.log_path).read_bytes()[-3000:].decode(errors="replace")
+    def log_tail(self, size: int = 4000) -> str:
+        return self.log_path.read_bytes()[-size:].decode(errors="replace")

@@ -82,7 +82,7 @@ class PageContext:
 
 
 class PageInputs(Protocol):
-    """One page as stored (ledger.storage.audit_scan.PageRows): event rows in ROW_COLUMNS order, payloads
+    """One page as stored (ledger.storage.audit_scan.PageRows): event rows in EVENT_COLUMNS order, payloads
     (leaf -> (salt, payload)) and stored nodes (level -> (idx, hash) inside the page, by idx)."""
 
     rows: list[tuple[Any, ...]]

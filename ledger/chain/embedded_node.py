@@ -6,9 +6,9 @@ Every accepted transaction is mined at once into its own block, and the block's 
 one SQLite transaction (WAL, ``synchronous=FULL``) before ``eth_sendRawTransaction`` answers. A reply
 therefore means the block is on disk: ``kill -9`` right after it loses nothing, and a kill before it loses
 the whole block, never part of one. Opening reads the canonical head and nothing else, so the restart time
-does not grow with the chain (about 5 ms after 1,000 anchors here); replaying a journal of transactions
-would take as long as mining them again (about 20 s per 1,000 anchors) and would have to reproduce every
-block timestamp exactly.
+does not grow with the chain; replaying a journal of transactions would take as long as mining them again
+(py-evm mines in pure Python: see the anchoring figures of benchmarks/results.json, `load`, its chain
+process's CPU) and would have to reproduce every block timestamp exactly.
 
 One process at a time: the data directory is locked while a node has it open. The RPC methods it answers
 are in :mod:`ledger.chain.embedded_rpc`; the web3 provider and the chain port over it in

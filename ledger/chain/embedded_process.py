@@ -1,10 +1,10 @@
 """The embedded node in a child process of its own, for long-running servers.
 
-py-evm is pure Python: executing, mining and persisting one anchoring transaction costs tens of
-milliseconds of CPU, all of it holding the interpreter lock. Inside ``saksi serve`` that time is
-taken from the requests (a 200 events/s run showed its p99 going from 14 ms to 40-60 ms while
-anchoring ran). In a child process the EVM runs beside the API, on the other core, and the
-server's anchoring thread only waits on a pipe.
+py-evm is pure Python: executing, mining and persisting one anchoring transaction costs CPU, all of
+it holding the interpreter lock. Inside ``saksi serve`` that time is taken from the requests (in
+process, every anchor showed in the single-event POST p99). In a child process the
+EVM runs beside the API, on the other core, and the server's anchoring thread only waits on a pipe;
+the `latency` and `load` figures of benchmarks/results.json are measured that way.
 
 The protocol is JSON-RPC's own shape, one JSON document per line on the child's stdin/stdout:
 ``{"method", "params"}`` in, ``{"result"}`` or ``{"error": {"code", "message", "data"}}`` out.

@@ -23,10 +23,11 @@ from ledger.runtime import Runtime, anchor_everything, build_runtime, run_backgr
 def settle_heap() -> None:
     """Keep garbage collection out of request latency.
 
-    Everything alive once the app is built (FastAPI, SQLAlchemy, web3, py-evm: about a million
-    objects) lives as long as the process. Left in the collector's oldest generation, each full
-    collection walks all of it: 60-100 ms pauses during which no request moves. Frozen, the
-    collector only walks what was allocated since; a full collection then takes a few ms.
+    Everything alive once the app is built (FastAPI, SQLAlchemy, web3, py-evm) lives as long as
+    the process. Left in the collector's oldest generation, each full collection walks all of it:
+    pauses during which no request moves, long enough to show in the p99 and max of the `latency`
+    and `load` benchmarks (benchmarks/results.json). Frozen, the collector only walks what was
+    allocated since.
     """
     gc.collect()
     gc.freeze()

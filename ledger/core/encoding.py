@@ -12,7 +12,7 @@ from typing import Any
 
 from ledger.errors import InvalidField
 
-try:  # safe-pysha3 is 4-6x faster than pycryptodome for short inputs
+try:  # safe-pysha3 is faster than pycryptodome for short inputs (append-full, audit: benchmarks/results.json)
     from sha3 import keccak_256 as _keccak_256
 except ImportError:  # pragma: no cover - pycryptodome comes with eth-hash
     from Crypto.Hash import keccak as _keccak_mod

@@ -18,6 +18,11 @@ then anchors if enough leaves or enough time have accrued:
 The append path never waits for the chain: while the node is down the worker only logs and backs off
 (exponentially, up to ``max_backoff_s``), and :meth:`~AnchorWorker.status` reports the lag from the
 database alone, so health checks answer even then.
+
+Here: the loop, its back-off, the trigger, step 3's checkpoint and the status. What touches anchor
+transactions (steps 1 and 2, and step 3's build, record and send, under the recorded-before-sent
+invariant) is :class:`~ledger.services.anchoring_transactions.AnchorTransactions`, which the worker
+is; what it is configured with and reports is in :mod:`ledger.services.anchoring_types`.
 """
 
 from __future__ import annotations
@@ -25,115 +30,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
-from ledger.chain.port import (
-    Anchorer,
-    Fees,
-    NonceTooLow,
-    ReplacementUnderpriced,
-    SignedTx,
-    TxStatus,
-)
+from ledger.chain.port import Anchorer, SignedTx
 from ledger.core.checkpoint import Checkpoint, default_origin
-from ledger.core.encoding import hex0x
 from ledger.core.note import NoteSigner
 from ledger.errors import ChainUnavailable, RetryLater, RootMismatch, SaksiError, VerificationFailed
-from ledger.services.proofs import consistency_proof, make_checkpoint, root_at
+from ledger.services.anchoring_transactions import AnchorTransactions
+from ledger.services.anchoring_types import Action, AnchorSettings, AnchorStatus, AnchorTickResult, Tick
+from ledger.services.proofs import make_checkpoint
 from ledger.storage import anchors as rows
-from ledger.storage.anchors import AnchorRow
 from ledger.storage.sql import SqlStore
+
+__all__ = ["AnchorSettings", "AnchorStatus", "AnchorTickResult", "AnchorWorker", "anchor_now"]
 
 log = logging.getLogger("ledger.anchoring")
 
 
-@dataclass(frozen=True)
-class AnchorSettings:
-    #: Anchor once this many leaves are not anchored yet...
-    every_leaves: int = 1000
-    #: ...or once this long has passed since the last anchor (and at least one leaf waits).
-    every_seconds: float = 60.0
-    #: Blocks, the anchor's own included, before an anchor counts as ``confirmed`` (1: once mined).
-    confirmations: int = 3
-    min_backoff_s: float = 1.0
-    max_backoff_s: float = 60.0
-    #: How much a replacement raises the fees (nodes require at least 10 %).
-    fee_bump_percent: int = 25
-    #: A transaction still in the pool after this long is replaced with higher fees.
-    resend_after_s: float = 120.0
-    #: Pause of :meth:`AnchorWorker.run` between ticks.
-    poll_interval_s: float = 1.0
-
-
-Action = Literal["idle", "waiting", "anchored", "resent", "recorded", "backoff"]
-
-
-@dataclass(frozen=True)
-class AnchorTickResult:
-    """What one tick did. ``notes`` list every state change, in order, for logs and tests."""
-
-    action: Action
-    tree_size: int | None = None
-    tx_hash: bytes | None = None
-    notes: tuple[str, ...] = ()
-    #: Gas used by anchors this tick saw mined: tree size -> gas.
-    gas_used: dict[int, int] = field(default_factory=dict)
-    retry_in_s: float | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class AnchorStatus:
-    """The lag, for health checks and metrics; computed from the database, never from the chain."""
-
-    tree_size: int
-    #: Largest size mined or confirmed.
-    anchored_size: int
-    confirmed_size: int
-    pending_size: int | None
-    pending_tx: bytes | None
-    lag_leaves: int
-    #: Since the newest live anchor was recorded (None before the first).
-    seconds_since_last_anchor: float | None
-    #: Age of the oldest leaf no anchor covers yet (0 when all are anchored).
-    oldest_unanchored_age_s: float
-    chain_available: bool
-    consecutive_failures: int
-    backoff_s: float
-    last_error: str | None
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "treeSize": self.tree_size,
-            "anchoredSize": self.anchored_size,
-            "confirmedSize": self.confirmed_size,
-            "pendingSize": self.pending_size,
-            "pendingTx": None if self.pending_tx is None else hex0x(self.pending_tx),
-            "lagLeaves": self.lag_leaves,
-            "secondsSinceLastAnchor": self.seconds_since_last_anchor,
-            "oldestUnanchoredAgeSeconds": self.oldest_unanchored_age_s,
-            "chainAvailable": self.chain_available,
-            "consecutiveFailures": self.consecutive_failures,
-            "backoffSeconds": self.backoff_s,
-            "lastError": self.last_error,
-        }
-
-
-class _Tick:
-    """What one tick learns and does, collected for its result."""
-
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-        self.gas_used: dict[int, int] = {}
-
-    def note(self, message: str, *args: object, level: int = logging.INFO) -> None:
-        text = message % args if args else message
-        log.log(level, text)
-        self.notes.append(text)
-
-
-class AnchorWorker:
+class AnchorWorker(AnchorTransactions):
     """Anchors the store's log on ``chain``; storage, chain, clock and settings are passed in."""
 
     def __init__(
@@ -179,7 +92,7 @@ class AnchorWorker:
         now = self.clock_ms()
         if now < self._next_attempt_ms:
             return AnchorTickResult("backoff", retry_in_s=(self._next_attempt_ms - now) / 1000, error=self._last_error)
-        tick = _Tick()
+        tick = Tick()
         try:
             result = self._tick(now, tick)
         except RetryLater as error:
@@ -196,7 +109,7 @@ class AnchorWorker:
         return result
 
     def _back_off(
-        self, now: int, tick: _Tick, error: SaksiError, chain_down: bool, level: int = logging.WARNING
+        self, now: int, tick: Tick, error: SaksiError, chain_down: bool, level: int = logging.WARNING
     ) -> AnchorTickResult:
         self._failures += 1
         self._backoff_s = min(self.settings.max_backoff_s, self.settings.min_backoff_s * 2 ** (self._failures - 1))
@@ -215,7 +128,7 @@ class AnchorWorker:
 
     # --- one tick ---
 
-    def _tick(self, now: int, tick: _Tick) -> AnchorTickResult:
+    def _tick(self, now: int, tick: Tick) -> AnchorTickResult:
         chain_size, _ = self.chain.latest_checkpoint()
         with self.store.read() as reader:
             in_flight = reader.anchors(*self._scope).with_status((rows.PENDING, rows.MINED))
@@ -237,7 +150,7 @@ class AnchorWorker:
             return self._result(action, None, None, tick)
         return self._anchor(now, tick)
 
-    def _result(self, action: Action, size: int | None, tx_hash: bytes | None, tick: _Tick) -> AnchorTickResult:
+    def _result(self, action: Action, size: int | None, tx_hash: bytes | None, tick: Tick) -> AnchorTickResult:
         return AnchorTickResult(action, size, tx_hash, tuple(tick.notes), dict(tick.gas_used))
 
     def _due(self, now: int) -> bool:
@@ -260,7 +173,7 @@ class AnchorWorker:
 
     # --- anchoring a new checkpoint ---
 
-    def _anchor(self, now: int, tick: _Tick) -> AnchorTickResult:
+    def _anchor(self, now: int, tick: Tick) -> AnchorTickResult:
         checkpoint = self._choose()
         if checkpoint is None:
             return self._result("waiting", None, None, tick)
@@ -271,7 +184,7 @@ class AnchorWorker:
         self._record_and_send(signed, size, now, tick, "anchoring tree size %d: tx %s nonce %d")
         return self._result("anchored", size, signed.tx_hash, tick)
 
-    def _already_on_chain(self, size: int, root: bytes, now: int, tick: _Tick) -> bool:
+    def _already_on_chain(self, size: int, root: bytes, now: int, tick: Tick) -> bool:
         """True if the chain already holds ``root`` at ``size`` (then it is recorded, never sent again)."""
         chain_size, _ = self.chain.latest_checkpoint()
         if size > chain_size:
@@ -291,128 +204,6 @@ class AnchorWorker:
             chain_size=chain_size,
             tree_size=size,
         )
-
-    def _record_found(self, size: int, now: int, tick: _Tick) -> None:
-        found = self.chain.find_anchor(size)
-        if found is None:
-            raise RetryLater(f"tree size {size} is anchored but its CheckpointAnchored event is not visible yet")
-        with self.store.write() as tx:
-            tx.anchors(*self._scope).record_found(size, found.tx_hash, found.block_number, now)
-        tick.note(
-            "tree size %d is already anchored (tx %s, block %d): recorded",
-            size,
-            hex0x(found.tx_hash),
-            found.block_number,
-        )
-
-    def _build(self, size: int, root: bytes, nonce: int, fees: Fees) -> SignedTx:
-        """The anchor transaction for (size, root), proving consistency with the chain's latest checkpoint."""
-        chain_size, chain_root = self.chain.latest_checkpoint()
-        proof: list[bytes] = []
-        if chain_size:
-            with self.store.read() as reader:
-                if chain_size > reader.tree_size():
-                    raise VerificationFailed(
-                        f"the chain has anchored {chain_size} leaves but this log has only {reader.tree_size()}",
-                        chain_size=chain_size,
-                    )
-                ours = root_at(reader, chain_size)
-                if ours != chain_root:
-                    raise RootMismatch(
-                        f"the log's root at tree size {chain_size} differs from the root anchored on chain",
-                        expected=chain_root,
-                        calculated=ours,
-                    )
-                proof = consistency_proof(reader, chain_size, size)
-        return self.chain.build_anchor_tx(size, root, proof, nonce, fees)
-
-    def _record_and_send(self, signed: SignedTx, size: int, now: int, tick: _Tick, message: str) -> None:
-        # The record comes first: if the process dies after it, the next run finds the hash and reconciles.
-        with self.store.write() as tx:
-            tx.anchors(*self._scope).record_pending(size, signed.tx_hash, signed.nonce, now)
-        tick.note(message, size, hex0x(signed.tx_hash), signed.nonce)
-        try:
-            self.chain.send_raw(signed.raw)
-        except (NonceTooLow, ReplacementUnderpriced) as error:
-            # Another transaction took or holds this nonce; the next tick sees this one unknown and rebuilds it.
-            tick.note("tree size %d: %s; will rebuild", size, error.message, level=logging.WARNING)
-
-    # --- reconciling what is in flight ---
-
-    def _reconcile(self, row: AnchorRow, chain_size: int, now: int, tick: _Tick) -> tuple[Action, SignedTx] | None:
-        status = self.chain.transaction_status(row.tx_hash) if row.tx_hash else TxStatus("unknown")
-        if status.state == "mined":
-            self._mined(row, status, now, tick)
-            return None
-        if status.state == "pending":
-            if row.status == rows.MINED:
-                with self.store.write() as tx:
-                    tx.anchors(*self._scope).set_status(row.tree_size, rows.PENDING, now, clear_block=True)
-                tick.note("tree size %d: its block left the chain, the transaction is pooled again", row.tree_size)
-                return None
-            if now - row.updated_at >= self.settings.resend_after_s * 1000:
-                return "resent", self._replace(row, status, now, tick)
-            return None
-        # Unknown to the node: dropped from the pool, never sent, or its block left the chain.
-        on_chain = self.chain.root_at(row.tree_size)
-        if on_chain == row.root_hash:
-            self._record_found(row.tree_size, now, tick)
-            return None
-        if row.status == rows.MINED:
-            self._drop(row, now, tick, "its transaction and block left the chain")
-            return None
-        if chain_size >= row.tree_size:
-            self._drop(row, now, tick, f"the chain moved on to tree size {chain_size}")
-            return None
-        fees = self.chain.suggest_fees().bumped(self.settings.fee_bump_percent)
-        signed = self._build(row.tree_size, row.root_hash, self.chain.next_nonce(), fees)
-        self._record_and_send(signed, row.tree_size, now, tick, "re-sending tree size %d: tx %s nonce %d")
-        return "resent", signed
-
-    def _mined(self, row: AnchorRow, status: TxStatus, now: int, tick: _Tick) -> None:
-        if not status.succeeded:
-            self._drop(row, now, tick, f"its transaction reverted in block {status.block_number}")
-            return
-        if row.status == rows.PENDING or row.block_number != status.block_number:
-            with self.store.write() as tx:
-                tx.anchors(*self._scope).set_status(row.tree_size, rows.MINED, now, block_number=status.block_number)
-            tick.gas_used[row.tree_size] = status.gas_used or 0
-            tick.note(
-                "tree size %d mined in block %d (gas used %d)", row.tree_size, status.block_number, status.gas_used or 0
-            )
-        deep = self.chain.capabilities.instant_finality or status.confirmations >= self.settings.confirmations
-        if deep and self.chain.root_at(row.tree_size) == row.root_hash:
-            with self.store.write() as tx:
-                tx.anchors(*self._scope).set_status(
-                    row.tree_size, rows.CONFIRMED, now, block_number=status.block_number
-                )
-            tick.note("tree size %d confirmed (%d confirmations)", row.tree_size, status.confirmations)
-
-    def _replace(self, row: AnchorRow, status: TxStatus, now: int, tick: _Tick) -> SignedTx:
-        """Same nonce, higher fees: the pooled transaction is either replaced or mined first, never both."""
-        fees = self.chain.suggest_fees()
-        if status.fees is not None:
-            fees = fees.at_least(status.fees.bumped(self.settings.fee_bump_percent))
-        signed = self._build(row.tree_size, row.root_hash, row.nonce if row.nonce is not None else 0, fees)
-        self._record_and_send(signed, row.tree_size, now, tick, "replacing tree size %d: tx %s nonce %d")
-        return signed
-
-    def _drop(self, row: AnchorRow, now: int, tick: _Tick, why: str) -> None:
-        with self.store.write() as tx:
-            tx.anchors(*self._scope).set_status(row.tree_size, rows.DROPPED, now, clear_block=True)
-        tick.note("tree size %d dropped: %s", row.tree_size, why, level=logging.WARNING)
-
-    def _check_confirmed(self, chain_size: int, now: int, tick: _Tick) -> None:
-        """Confirmed anchors above the chain's latest size have vanished (deep reorg, node reset)."""
-        with self.store.read() as reader:
-            confirmed = reader.anchors(*self._scope).with_status((rows.CONFIRMED,))
-        for row in confirmed:
-            if row.tree_size > chain_size:
-                self._drop(row, now, tick, f"the chain's latest checkpoint is {chain_size}")
-        if confirmed and confirmed[-1].tree_size <= chain_size:
-            newest = confirmed[-1]
-            if self.chain.root_at(newest.tree_size) != newest.root_hash:
-                self._drop(newest, now, tick, "the chain no longer has its root")
 
     # --- lag ---
 

@@ -23,7 +23,8 @@ class SubmitCoalescer:
 
     Without it every request takes its own turn at the database's writer lock, and on SQLite the
     threads that wait poll that lock with sleeps of up to 100 ms (its busy handler): a few dozen
-    concurrent single-event POSTs then collapse to tens of events per second, seconds each.
+    concurrent single-event POSTs then collapse to a small fraction of the ingest rate, each
+    waiting seconds (benchmarks/results.json, `latency` and `load`, are measured with it).
     Appending requests together is the same as appending them one after another in arrival order,
     since the append path checks idempotency and case heads item by item within a batch. If a
     combined append raises, each request of the group is retried alone, so that a failure is only

@@ -279,7 +279,7 @@ class Ledger:
     def refresh_stats(self) -> None:
         """Fold new leaves into the statistics once they are half their maximum age, so that the
         server's background thread keeps them fresh before a request would have to (the first
-        fold of a large log takes seconds: 2.9 s at a million events)."""
+        fold of a large log takes seconds: benchmarks/results.json, `timeline-1m`)."""
         self._stats.get(max_age_ms=self._stats.max_age_ms // 2)
 
     # --- helpers -------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 complaints open and resolved.
 
 `GET /v1/stats` is public and unauthenticated. Computed the obvious way (every event row into
-Python on every request) one request cost seconds of CPU and a few hundred MiB at a million
-events, and anyone could ask in a loop; grouping the whole table in the database instead still
-took 5 s of a core at a million events. The log is append-only, so the aggregates are kept instead:
+Python on every request) one request read the whole log into memory, and anyone could ask in a
+loop; grouping the whole table in the database instead was still a scan of the whole log per
+request. The log is append-only, so the aggregates are kept instead (benchmarks/results.json,
+`timeline-1m`: the first fold of a million events, and GET /v1/stats after it):
 `LogStats` folds in only the leaves appended since its last refresh (range scans by leaf index
 and index lookups, a bounded number of leaves per read transaction), and `StatsCache` lets that
 happen at most once per `max_age_ms` however many ask. The counts are exact for the tree size

@@ -9,9 +9,9 @@ exist, so they are kept in a bounded in-memory cache; the checkpoint is read aga
 ``checkpoint_ttl_s``.
 
 Entry bundles hold the leaf bytes of FORMATS 5, recomputed from the stored event (its EIP-712 digest
-from the signed fields, its signature, its receivedAt) rather than stored: about 8 µs a leaf, 2 ms a
-bundle, once per bundle thanks to the cache, where storing the 32-byte digest would have grown every
-event row and the append. Each recomputed leaf must hash to the stored leaf hash, which the level-0 tile
+from the signed fields, its signature, its receivedAt) rather than stored: once per bundle thanks to the
+cache (what that costs: the tile benchmark in benchmarks/results.json), where storing the 32-byte digest
+would have grown every event row and the append. Each recomputed leaf must hash to the stored leaf hash, which the level-0 tile
 carries, or the bundle is refused.
 """
 

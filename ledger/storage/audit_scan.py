@@ -2,7 +2,8 @@
 no SQL and imports no driver.
 
 :class:`AuditScan` reads through one connection inside the audit's snapshot (``SqlStore.read()``). Pages of
-events come back as DB-API tuples in :data:`ROW_COLUMNS` order (no per-row objects: an audit reads millions
+events come back as DB-API tuples in :data:`~ledger.storage.events.EVENT_COLUMNS` order (the columns of the
+events table, the one list the append path writes too; no per-row objects: an audit reads millions
 of them), stored nodes and payloads as bytes. Worker processes read their own pages of an SQLite file
 through :func:`read_own_page`, on read-only connections they open once per process.
 """
@@ -19,6 +20,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
+from ledger.storage.events import EVENT_COLUMNS
 from ledger.storage.schema import (
     agencies,
     agency_signers,
@@ -32,10 +34,6 @@ from ledger.storage.schema import (
     tree_nodes,
 )
 
-ROW_COLUMNS = (
-    "leaf_index", "agency", "event_id", "case_commitment", "case_seq", "prev_event_hash", "event_type",
-    "summary", "occurred_at", "payload_digest", "signature", "signer", "received_at", "leaf_hash",
-)  # fmt: skip
 CHUNK = 500  # leaves per IN (...) list
 
 _CONNECTIONS: dict[str, sqlite3.Connection] = {}  # a worker process's read-only connections, by file
@@ -43,7 +41,7 @@ _CONNECTIONS: dict[str, sqlite3.Connection] = {}  # a worker process's read-only
 
 @dataclass
 class PageRows:
-    """One page as stored: event rows (:data:`ROW_COLUMNS` tuples, by leaf), payloads and tree nodes."""
+    """One page as stored: event rows (:data:`~ledger.storage.events.EVENT_COLUMNS` tuples, by leaf), payloads and tree nodes."""
 
     rows: list[tuple[Any, ...]]
     payloads: dict[int, tuple[bytes, bytes]]  # leaf -> (salt, payload)
@@ -87,7 +85,7 @@ def read_page(cursor: Any, qmark: bool, start: int, end: int, tree_end: int, pag
         return rows
 
     rows = query(
-        f"SELECT {', '.join(ROW_COLUMNS)} FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
         (start, end),
     )
     stored_payloads = {

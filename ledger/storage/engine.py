@@ -31,8 +31,8 @@ class DatabaseSettings:
     # Bytes the write-ahead log file is cut back to when it restarts from the top. SQLite never
     # shrinks the file otherwise: a long read (an audit over the whole log while agencies submit)
     # keeps the WAL from restarting, and the file stays as large as it grew from then on. The limit
-    # sits above what steady ingest fills between two checkpoints (~10-25 MiB at 500 events/s), so
-    # it is not cut and regrown every cycle.
+    # sits well above what steady ingest fills between two checkpoints (at the rate of the `load`
+    # benchmark, benchmarks/results.json), so it is not cut and regrown every cycle.
     sqlite_journal_size_limit: int = 64 * 2**20
     pool_size: int = 5
     echo: bool = False

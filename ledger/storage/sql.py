@@ -11,13 +11,11 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.exc import OperationalError
 
-from ledger.core.events import ServiceEvent
 from ledger.core.merkle import NodeId
 from ledger.errors import NotFound, StorageUnavailable
 from ledger.storage.anchors import AnchorRepository
@@ -25,6 +23,11 @@ from ledger.storage.checkpoints import AnchorRecord as AnchorRecord  # re-export
 from ledger.storage.checkpoints import CheckpointQueries, CheckpointWrites
 from ledger.storage.complaints import ComplaintRepository
 from ledger.storage.erasures import ErasureRepository
+from ledger.storage.events import EVENT_COLUMNS as EVENT_COLUMNS  # re-exported: the events table's columns
+from ledger.storage.events import CaseHead as CaseHead  # re-exported: a case's head
+from ledger.storage.events import EventQueries
+from ledger.storage.events import StoredEvent as StoredEvent  # re-exported: an accepted event as stored
+from ledger.storage.events import event_row as event_row  # re-exported: the event-to-row mapping
 from ledger.storage.queries import _MAX_PARAMS, _chunks
 from ledger.storage.registry import AgencyQueries, AgencyWrites, RegistryMirror
 from ledger.storage.registry import AgencySigner as AgencySigner  # re-exported: a signer's registration
@@ -40,8 +43,6 @@ from ledger.storage.witnessing import WitnessingRepository
 
 _log = logging.getLogger("ledger.storage")
 
-EVENT_COLUMNS = tuple(c.name for c in events.columns)
-
 _PG_ARRAY_TYPES = {
     "LargeBinary": "bytea",
     "BigInteger": "bigint",
@@ -52,88 +53,9 @@ _PG_ARRAY_TYPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """An accepted event as stored; `event` is rebuilt from the row's columns."""
-
-    leaf_index: int
-    event: ServiceEvent
-    signature: bytes
-    signer: bytes
-    received_at: int
-    leaf_hash: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class CaseHead:
-    case_commitment: bytes
-    case_seq: int
-    head_hash: bytes
-    leaf_index: int
-
-
-_EVENT_SELECT = "SELECT " + ", ".join(EVENT_COLUMNS) + " FROM events"
-# PostgreSQL only (arrays sent in binary, %b): one index probe per key.
-_PG_EVENTS_BY_KEY = (
-    "SELECT " + ", ".join("e." + c for c in EVENT_COLUMNS) + " FROM unnest(%b::text[]) AS k(event_id) "
-    "JOIN LATERAL (SELECT * FROM events WHERE agency = %s AND event_id = k.event_id) e ON true"
-)
-_PG_CASE_HEADS = (
-    "SELECT h.case_commitment, h.case_seq, h.head_hash, h.leaf_index FROM unnest(%b::bytea[]) AS k(c) "
-    "JOIN LATERAL (SELECT * FROM case_heads WHERE case_commitment = k.c) h ON true"
-)
-
-
-def event_row(
-    leaf_index: int, event: ServiceEvent, signature: bytes, signer: bytes, received_at: int, leaf_hash: bytes
-) -> dict[str, Any]:
-    """The events row of an accepted event (for :meth:`WriteTx.insert_events`): the one mapping from
-    the event's fields to the table's columns; `_event_from_tuple` is its inverse."""
-    return {
-        "leaf_index": leaf_index,
-        "agency": event.agency,
-        "event_id": event.event_id,
-        "case_commitment": event.case_commitment,
-        "case_seq": event.case_seq,
-        "prev_event_hash": event.prev_event_hash,
-        "event_type": event.event_type,
-        "summary": event.summary,
-        "occurred_at": event.occurred_at,
-        "payload_digest": event.payload_digest,
-        "signature": signature,
-        "signer": signer,
-        "received_at": received_at,
-        "leaf_hash": leaf_hash,
-    }
-
-
-def _event_from_tuple(row: Sequence[Any]) -> StoredEvent:
-    """A row of `_EVENT_SELECT` (EVENT_COLUMNS order) as a StoredEvent (the inverse of `event_row`)."""
-    (leaf_index, agency, event_id, commitment, case_seq, prev, event_type, summary, occurred_at, digest, signature,
-     signer, received_at, leaf_hash) = row  # fmt: skip
-    return StoredEvent(
-        leaf_index=leaf_index,
-        event=ServiceEvent(
-            event_id=event_id,
-            agency=agency,
-            case_commitment=bytes(commitment),
-            case_seq=case_seq,
-            prev_event_hash=bytes(prev),
-            event_type=event_type,
-            summary=summary,
-            occurred_at=occurred_at,
-            payload_digest=bytes(digest),
-        ),
-        signature=bytes(signature),
-        signer=bytes(signer),
-        received_at=received_at,
-        leaf_hash=bytes(leaf_hash),
-    )
-
-
-class Reader(CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
-    """Queries shared by read and write transactions: the log's here, the checkpoints', the
-    registry's, the statistics' and the tiles' in their own modules (ledger.storage.queries says why the
+class Reader(EventQueries, CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
+    """Queries shared by read and write transactions: the tree's here, the events', the checkpoints',
+    the registry's, the statistics' and the tiles' in their own modules (ledger.storage.queries says why the
     hot paths use the driver's cursor).
     """
 
@@ -148,7 +70,8 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
         SQLite: one primary-key lookup per node with two fixed statements, which the driver
         prepares once per connection (a round trip costs nothing in-process; a statement whose
         text changes with every request is parsed and planned afresh each time: for a case
-        bundle's ~70 nodes at 200k leaves, median 0.49 ms as one UNION against 0.35 ms node by node).
+        bundle's nodes, one UNION was slower than node by node; benchmarks/results.json, `proofs`
+        and the bundle GET of `timeline-1m`, are the figures to watch).
         PostgreSQL: one statement for the lot (a round trip matters there), a UNION ALL with one
         branch per level, each an index range probe `level = ? AND idx IN (…)` that the planner
         answers from the primary key whatever its statistics say.
@@ -204,58 +127,6 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
                 statement, params = [], []
         return found
 
-    def events_by_key(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredEvent]:
-        """Events by (agency, eventId), through the unique index on both.
-
-        PostgreSQL gets one probe per key (a LATERAL join over the keys as an array, one short
-        statement): with a 1,000-parameter `event_id IN (…)` list, once psycopg prepared it, the
-        cached generic plan scanned all of an agency's events and filtered, and the append slowed
-        down with every event stored (1.6 s per 1,000-event batch at 40,000 events). The planner
-        still needs statistics that know how many events an agency has (autovacuum's ANALYZE).
-        """
-        by_agency: dict[str, list[str]] = {}
-        for agency, event_id in keys:
-            by_agency.setdefault(agency, []).append(event_id)
-        out: dict[tuple[str, str], StoredEvent] = {}
-        for agency, event_ids in by_agency.items():
-            for chunk in _chunks(sorted(set(event_ids))):
-                if self._qmark:
-                    rows = self._all(
-                        f"{_EVENT_SELECT} WHERE agency = ? AND event_id IN ({', '.join('?' * len(chunk))})",
-                        (agency, *chunk),
-                    )
-                else:
-                    rows = self._all(_PG_EVENTS_BY_KEY, (list(chunk), agency))
-                for row in rows:
-                    stored = _event_from_tuple(row)
-                    out[(stored.event.agency, stored.event.event_id)] = stored
-        return out
-
-    def event_at(self, leaf_index: int) -> StoredEvent:
-        rows = self._all(f"{_EVENT_SELECT} WHERE leaf_index = ?", (leaf_index,))
-        if not rows:
-            raise NotFound(f"no event at leaf index {leaf_index}")
-        return _event_from_tuple(rows[0])
-
-    def case_events(self, case_commitment: bytes) -> list[StoredEvent]:
-        rows = self._all(f"{_EVENT_SELECT} WHERE case_commitment = ? ORDER BY case_seq", (case_commitment,))
-        return [_event_from_tuple(row) for row in rows]
-
-    def case_heads(self, commitments: Iterable[bytes]) -> dict[bytes, CaseHead]:
-        out: dict[bytes, CaseHead] = {}
-        for chunk in _chunks(sorted(set(commitments))):
-            if self._qmark:
-                rows = self._all(
-                    "SELECT case_commitment, case_seq, head_hash, leaf_index FROM case_heads "
-                    f"WHERE case_commitment IN ({', '.join('?' * len(chunk))})",
-                    tuple(chunk),
-                )
-            else:  # one primary-key probe per commitment, whatever the statistics (see events_by_key)
-                rows = self._all(_PG_CASE_HEADS, (list(chunk),))
-            for commitment, case_seq, head_hash, leaf_index in rows:
-                out[bytes(commitment)] = CaseHead(bytes(commitment), case_seq, bytes(head_hash), leaf_index)
-        return out
-
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         rows = self.conn.execute(
             select(events.c.leaf_hash)
@@ -263,23 +134,6 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
             .order_by(events.c.leaf_index)
         )
         return [bytes(h) for (h,) in rows]
-
-    def payload(self, leaf_index: int) -> tuple[bytes, bytes] | None:
-        row = self.conn.execute(
-            select(payloads.c.salt, payloads.c.payload).where(payloads.c.leaf_index == leaf_index)
-        ).first()
-        return None if row is None else (bytes(row.salt), bytes(row.payload))
-
-    def received_at(self, leaf_index: int) -> int | None:
-        """When the leaf at ``leaf_index`` was received (unix ms), or None past the end of the log."""
-        rows = self._all("SELECT received_at FROM events WHERE leaf_index = ?", (leaf_index,))
-        return rows[0][0] if rows else None
-
-    def events_per_day(self) -> dict[int, int]:
-        """Events received per UTC day: day number (unix ms // 86,400,000) -> count, oldest first."""
-        day = (events.c.received_at // 86_400_000).label("day")
-        rows = self.conn.execute(select(day, func.count()).group_by(day).order_by(day))
-        return {int(d): int(n) for d, n in rows}
 
     # --- the other aggregates' repositories, on this transaction's connection ---------------
 
@@ -308,8 +162,9 @@ class Reader(CheckpointQueries, AgencyQueries, StatsQueries, TileQueries):
 class WriteTx(Reader, CheckpointWrites, AgencyWrites):
     """Inside the writer lock: the tree size read here is the one appends extend."""
 
-    # Bulk inserts go straight to the driver's executemany: SQLAlchemy's per-row
-    # parameter processing costs more than the inserts themselves at 50,000 rows/s.
+    # Bulk inserts go straight to the driver's executemany: SQLAlchemy's per-row parameter
+    # processing costs more than the inserts themselves at the rates of `append-verified`
+    # (benchmarks/results.json).
 
     def _bulk_insert(
         self, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]], suffix: str = ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -26,41 +25,12 @@ from ledger.core import merkle
 from ledger.errors import RetryLater
 from ledger.keys import read_keystore
 from ledger.runtime import agency_keystore, init_data_dir, open_store
-from tests.live import free_port
+from tests.live import SaksiProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.chain]
 PASSWORD = "crash-test-password"
 EVENTS = int(os.environ.get("SAKSI_CRASH_EVENTS", "20000"))
 KILLS = 10
-
-
-class Server:
-    def __init__(self, data_dir, port, log):
-        self.data_dir, self.port, self.log = data_dir, port, log
-        self.process: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{port}"
-
-    def start(self) -> None:
-        env = {**os.environ, "SAKSI_PASSWORD": PASSWORD}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ledger.cli", "serve", "--data-dir", str(self.data_dir), "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise AssertionError("server did not start")
-
-    def kill9(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
 
 
 def test_kill_9_during_ingest_loses_nothing(tmp_path):
@@ -89,9 +59,8 @@ def test_kill_9_during_ingest_loses_nothing(tmp_path):
         timeout=120,
     )
     key = read_keystore(keystore, PASSWORD)
-    with open(tmp_path / "serve.log", "wb") as log:
-        server = Server(data, free_port(), log)
-        server.start()
+    # restarted on the same port after every kill -9, so the client keeps its URL; stopped if the test fails
+    with SaksiProcess(data, PASSWORD, tmp_path / "serve.log", workers=True) as server:
         client = AgencyClient(server.url, "dukcapil.jaksel", key, retries=0, timeout_s=10)
         rng = random.Random(9)
         cases = [CaseState.new(f"KTP-JKS-2026-{i:06d}") for i in range(EVENTS // 4)]

@@ -21,7 +21,6 @@ import glob
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,7 @@ from ledger.services.ledger import Ledger
 from ledger.storage.schema import anchors, events
 from tests.api.conftest import DUKCAPIL, clock, ledger, settings  # noqa: F401 - shared fixtures
 from tests.factories import CaseBuilder
-from tests.live import free_port, serve
+from tests.live import SaksiProcess, free_port, serve
 
 PASSWORD = "fault-test-password"
 OCCURRED = 1_763_000_000
@@ -79,52 +78,6 @@ def _init(tmp_path: Path, *init_args: str, **config) -> tuple[Path, bytes]:
     keystore = tmp_path / f"{AGENCY}.json"
     _saksi("agency", "add", AGENCY, "--new-key", str(keystore), "--data-dir", str(data))
     return data, read_keystore(keystore, PASSWORD)
-
-
-class Server:
-    """`saksi serve` as its own process."""
-
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
-        self.data_dir, self.log_path = data_dir, log_path
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Server:
-        env = {**os.environ, "SAKSI_PASSWORD": PASSWORD}
-        port = self.url.rsplit(":", 1)[1]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [*SAKSI, "serve", "--data-dir", str(self.data_dir), "--port", port],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        _wait(lambda: self.get("/healthz") is not None, 60, "saksi serve to answer")
-        return self
-
-    def get(self, path: str, status: int = 200) -> dict | None:
-        try:
-            response = httpx.get(self.url + path, timeout=5)
-        except httpx.HTTPError:
-            return None
-        return response.json() if response.status_code == status else None
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def log_tail(self) -> str:
-        return self.log_path.read_bytes()[-4000:].decode(errors="replace")
 
 
 def _wait(predicate, timeout: float, what: str, interval: float = 0.2):
@@ -245,7 +198,7 @@ def test_anvil_killed_during_anchoring_then_restored_without_its_last_anchors(tm
         )
         settings = Settings.load(data)
         chain = node.chain(read_keystore(data / OPERATOR_KEYSTORE, PASSWORD), bytes.fromhex(settings.contract[2:]))
-        server = Server(data, tmp_path / "serve.log").start()
+        server = SaksiProcess(data, PASSWORD, tmp_path / "serve.log", workers=True).start()
         submitter = Submitter(server.url, key, "KTP-FLT-A")
         submitter.start()
 
@@ -392,7 +345,7 @@ def test_postgres_restart_during_ingest_loses_and_duplicates_nothing(tmp_path):
     try:
         postgres.start()
         data, key = _init(tmp_path, "--database", postgres.url, anchor_every_leaves=200, anchor_every_seconds=1.0)
-        server = Server(data, tmp_path / "serve.log").start()
+        server = SaksiProcess(data, PASSWORD, tmp_path / "serve.log", workers=True).start()
         pid = server.process.pid
         submitter = Submitter(server.url, key, "KTP-FLT-B", cases_per_batch=5)
         submitter.start()

@@ -14,7 +14,8 @@ from ledger.audit.phases import PHASES
 from ledger.audit.report import KINDS, SignerWindow
 from ledger.core import merkle
 from ledger.core.events import Domain
-from ledger.storage.audit_scan import ROW_COLUMNS, PageRows
+from ledger.storage.audit_scan import PageRows
+from ledger.storage.events import EVENT_COLUMNS
 from tests.services.test_auditor import Ledger
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "events.json"
@@ -41,7 +42,7 @@ def vector_page(vectors: list[dict]) -> PageRows:
             "signature": b(v["signature"]), "signer": b(v["signer"]), "received_at": v["receivedAt"],
             "leaf_hash": b(v["leafHash"]),
         }  # fmt: skip
-        rows.append(tuple(row[c] for c in ROW_COLUMNS))
+        rows.append(tuple(row[c] for c in EVENT_COLUMNS))
     return PageRows(rows, {}, {})
 
 
@@ -84,7 +85,7 @@ def test_the_page_check_finds_one_edited_byte(column, value, kind):
     vectors = signed_vectors()
     n = len(vectors)
     rows = vector_page(vectors)
-    position = ROW_COLUMNS.index(column)
+    position = EVENT_COLUMNS.index(column)
     rows.rows[1] = rows.rows[1][:position] + (value,) + rows.rows[1][position + 1 :]
     page = audit_page(vector_context(vectors, n), 0, n, [], rows)
     assert [d.kind for d in page.found] == ([kind] if kind else [])
