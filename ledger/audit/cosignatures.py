@@ -8,7 +8,9 @@ signature hides no other:
 - ``checkpoint-unsigned``: no signature by the policy's log key for the checkpoint's origin;
 - ``log-signature-invalid``: a stored signature under the log key's name and ID that does not verify (or
   a policy that names no log key for this ledger's origin, so that nothing can be checked);
-- ``cosignature-invalid``: a stored cosignature under a policy witness's name and ID that does not verify.
+- ``cosignature-invalid``: a stored cosignature under a policy witness's name and ID that does not verify;
+- ``quorum-not-met``: a checkpoint the server marked as cosigned by the policy's quorum (so that it counts
+  for citizens) whose valid stored cosignatures do not meet that quorum, or that is not stored at all.
 
 Signatures by keys the policy does not know are ignored, as c2sp.org/signed-note says.
 """
@@ -30,6 +32,13 @@ class CosignatureReader(Protocol):
     """The signatures the server kept for the checkpoint of a tree size (the log's and the witnesses')."""
 
     def cosignatures_for(self, tree_size: int) -> list[NoteSignature]: ...
+
+
+@runtime_checkable
+class WitnessedMarks(Protocol):
+    """The tree sizes the server marked as cosigned by a quorum of the policy with this digest."""
+
+    def witnessed_sizes(self, policy_digest: bytes) -> list[int]: ...
 
 
 class StoredSignatures:
@@ -56,6 +65,9 @@ class StoredSignatures:
             found.append(NoteSignature(row.key_name, row.key_id, bytes(row.signature)))
         return found
 
+    def witnessed_sizes(self, policy_digest: bytes) -> list[int]:
+        return list(self.reader.witnessing.witnessed_sizes(policy_digest))
+
 
 def _fails(text: str, signature: NoteSignature, vkey: Vkey) -> str | None:
     """Why `signature` by `vkey` over the checkpoint `text` does not verify, or None when it does."""
@@ -71,14 +83,18 @@ def check_cosignatures(
     reader: CosignatureReader,
     policy: Policy,
     origin: str | None,
+    witnessed: Iterable[int] = (),
 ) -> tuple[list[Discrepancy], int]:
-    """The findings over `checkpoints` (tree size -> (root, origin)), and how many signatures were verified."""
+    """The findings over `checkpoints` (tree size -> (root, origin)), and how many signatures were verified.
+    `witnessed`: the sizes the server marked as cosigned by the policy's quorum, each held to the valid
+    cosignatures stored for it."""
     found: list[Discrepancy] = []
     verified = 0
     if origin is not None and policy.log_for(origin) is None:
         detail = f"the witness policy names no log key for this ledger's origin {origin}: no signature was checked"
         return [Discrepancy("log-signature-invalid", detail)], 0
     witnesses = {(w.vkey.name, w.vkey.key_id): w for w in policy.witnesses}
+    cosigned_by: dict[int, set[str]] = {}
     for size, (root, cp_origin) in sorted(checkpoints.items()):
         text = Checkpoint(cp_origin, size, root).to_text()
         log = policy.log_for(cp_origin)
@@ -105,6 +121,16 @@ def check_cosignatures(
             if problem:
                 detail = f"the cosignature of {witness.display_name} ({witness.name}) of size {size}: {problem}"
                 found.append(Discrepancy("cosignature-invalid", detail, tree_size=size))
+            else:
+                cosigned_by.setdefault(size, set()).add(witness.name)
+    for size in sorted(set(witnessed)):
+        if size not in checkpoints:
+            detail = f"size {size} is marked as witnessed by the policy's quorum, but no such checkpoint is stored"
+            found.append(Discrepancy("quorum-not-met", detail, tree_size=size))
+        elif not policy.quorum_met(cosigned_by.get(size, ())):
+            names = ", ".join(sorted(cosigned_by.get(size, ()))) or "no witness"
+            detail = f"size {size} is marked as witnessed by the policy's quorum, but only {names} validly cosigned it"
+            found.append(Discrepancy("quorum-not-met", detail, tree_size=size))
     return found, verified
 
 

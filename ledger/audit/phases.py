@@ -297,8 +297,14 @@ def witness_signatures(state: AuditState) -> list[Discrepancy]:
     """With a witness policy: every signature the server kept for its checkpoints (ledger.audit.cosignatures)."""
     if state.witness_policy is None or state.cosignatures is None:
         return []
+    marks = state.cosignatures
+    witnessed = (
+        marks.witnessed_sizes(state.witness_policy.digest)
+        if isinstance(marks, cosignatures.WitnessedMarks) and state.witness_policy.digest
+        else []
+    )
     found, state.cosignatures_checked = cosignatures.check_cosignatures(
-        state.stored_checkpoints, state.cosignatures, state.witness_policy, state.origin
+        state.stored_checkpoints, state.cosignatures, state.witness_policy, state.origin, witnessed
     )
     return found
 

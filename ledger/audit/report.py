@@ -39,6 +39,7 @@ KINDS = (
     "checkpoint-unsigned",
     "log-signature-invalid",
     "cosignature-invalid",
+    "quorum-not-met",
 )
 
 

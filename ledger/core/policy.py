@@ -9,9 +9,10 @@ cosigned a checkpoint are enough. Saksi adds one convention the spec leaves open
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ledger.core.checkpoint import Checkpoint
@@ -85,6 +86,9 @@ class Policy:
     witnesses: tuple[PolicyWitness, ...]
     groups: tuple[PolicyGroup, ...]
     quorum: str
+    #: SHA-256 of the file's bytes as parsed: what names this policy in storage ("witnessed under which
+    #: policy"); b"" for a policy built by hand. Not part of equality: two files may parse alike.
+    digest: bytes = field(default=b"", compare=False)
 
     @classmethod
     def parse(cls, text: str | bytes) -> Policy:
@@ -122,6 +126,12 @@ class Policy:
             return sum(witnessed(member) for member in group.members) >= group.threshold
 
         return witnessed(self.quorum)
+
+
+def policy_digest(text: str | bytes) -> bytes:
+    """What names a policy in storage: SHA-256 of the file's bytes (the witnessing worker marks a
+    checkpoint witnessed under it; the audit checks those marks against the same policy)."""
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).digest()
 
 
 class _Parser:
@@ -174,7 +184,7 @@ class _Parser:
             label = None
         if self.quorum is None:
             raise InvalidField("policy", "must have a quorum line")
-        return Policy(tuple(self.logs), tuple(self.witnesses), tuple(self.groups), self.quorum)
+        return Policy(tuple(self.logs), tuple(self.witnesses), tuple(self.groups), self.quorum, policy_digest(text))
 
     def statement(self, tokens: list[str], label: str | None) -> None:
         keyword, args = tokens[0], tokens[1:]

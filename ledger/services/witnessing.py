@@ -23,7 +23,6 @@ before, and :meth:`~WitnessWorker.status` says how far witnessing lags (metrics,
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import random
 import threading
@@ -36,7 +35,7 @@ import httpx
 
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.note import Note, NoteSignature, NoteSigner, verify_note
-from ledger.core.policy import Policy, PolicyWitness
+from ledger.core.policy import Policy, PolicyWitness, policy_digest
 from ledger.errors import RetryLater, SaksiError
 from ledger.services.proofs import consistency_proof, make_checkpoint
 from ledger.storage.sql import SqlStore
@@ -63,9 +62,8 @@ class WitnessSettings:
 
 
 def policy_hash(policy_text: str | bytes) -> bytes:
-    """What names a policy in storage: SHA-256 of the file's bytes."""
-    data = policy_text.encode() if isinstance(policy_text, str) else policy_text
-    return hashlib.sha256(data).digest()
+    """What names a policy in storage: SHA-256 of the file's bytes (ledger.core.policy.policy_digest)."""
+    return policy_digest(policy_text)
 
 
 class WitnessTransport(Protocol):

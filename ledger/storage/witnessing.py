@@ -112,6 +112,14 @@ class WitnessingRepository(Queries):
         self.conn.execute(insert(witnessed_checkpoints).values(tree_size=tree_size, policy_hash=policy_hash, met_at=at))
         return True
 
+    def witnessed_sizes(self, policy_hash: bytes) -> list[int]:
+        """Every tree size marked as cosigned by a quorum of the policy ``policy_hash``, ascending (what the
+        audit holds to the stored cosignatures)."""
+        rows = self._all(
+            "SELECT tree_size FROM witnessed_checkpoints WHERE policy_hash = ? ORDER BY tree_size", (policy_hash,)
+        )
+        return [row[0] for row in rows]
+
     def latest_witnessed(self, policy_hash: bytes) -> tuple[int, bytes, str, int] | None:
         """The newest checkpoint whose cosignatures met the quorum of the policy ``policy_hash``:
         (tree size, root, origin, when the quorum met)."""

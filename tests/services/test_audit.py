@@ -216,7 +216,7 @@ def test_the_kinds_are_stable():
         "case-chain-broken", "case-head-mismatch", "payload-digest-mismatch", "payload-missing", "unanchored-lag",
         "anchor-record-mismatch", "checkpoint-origin-mismatch", "payload-not-erased", "erasure-record-mismatch",
         "complaint-missing", "complaint-mismatch", "tree-size-mismatch", "checkpoint-unsigned",
-        "log-signature-invalid", "cosignature-invalid",
+        "log-signature-invalid", "cosignature-invalid", "quorum-not-met",
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sqlalchemy import delete, insert, text, update
 
 from ledger.audit.cosignatures import CosignatureReader, StoredSignatures, check_cosignatures
 from ledger.audit.phases import PHASES
@@ -16,6 +17,7 @@ from ledger.core.checkpoint import Checkpoint
 from ledger.core.note import Cosigner, Note, NoteSignature, NoteSigner
 from ledger.core.policy import Policy
 from ledger.storage.audit_scan import AuditScan
+from ledger.storage.schema import checkpoints, cosignatures, witnessed_checkpoints
 from tests.services.test_auditor import ORIGIN, Ledger
 
 LOG = NoteSigner(ORIGIN, hashlib.sha256(b"saksi test log key").digest())  # TEST KEY
@@ -159,6 +161,9 @@ class FakeStorageReader:
     def cosignatures_for(self, tree_size):
         return [self.Row(s) for s in self.cosigs.get(tree_size, [])]
 
+    def witnessed_sizes(self, policy_digest):
+        return []
+
 
 def test_the_storage_adapter_reads_the_row_signature_and_the_cosignatures(ledger):
     signatures = honest(ledger)
@@ -190,3 +195,145 @@ def test_a_checkpoint_of_another_origin_is_named():
     found, _ = check_cosignatures({3: (b"\x00" * 32, "example.com/other")}, FakeCosignatures({}), POLICY, None)
     assert [(d.kind, d.tree_size) for d in found] == [("log-signature-invalid", 3)]
     assert found[0].detail == "the checkpoint's origin example.com/other is not a log of the witness policy"
+
+
+# --- the server's own storage, tampered with as a DBA would ------------------------------------------------
+# The columns test_audit_tamper.py leaves to this file: checkpoints.log_signature, the cosignatures table
+# and the quorum marks (witnessed_checkpoints) that make a checkpoint count for citizens.
+
+
+@pytest.fixture
+def witnessed(ledger):
+    """The ledger's checkpoints signed by the TEST log key, cosigned by Ombudsman and BPK (2 of 3: the
+    quorum), a stranger's cosignature beside them, and each marked as witnessed under POLICY, as the
+    witnessing worker leaves them."""
+    sizes = sorted(stored_checkpoints(ledger))
+    with ledger.store.write() as tx:
+        for size, signatures in honest(ledger).items():
+            tx.sign_checkpoint(size, signatures[0].signature)
+            for at, cosig in enumerate(signatures[1:]):
+                tx.witnessing.add_cosignature(size, cosig.name, cosig.key_id, cosig.signature, received_at=size + at)
+            tx.witnessing.mark_witnessed(size, POLICY.digest, at=size)
+    return sizes
+
+
+def _dba(ledger, *statements) -> None:
+    """Statements as a DBA runs them: one transaction, foreign keys off."""
+    engine = ledger.store.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        else:
+            conn.execute(text("SET session_replication_role = replica"))
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+        if engine.dialect.name == "sqlite":
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+        else:
+            conn.execute(text("RESET session_replication_role"))
+            conn.commit()
+
+
+def _kinds(ledger) -> list[tuple[str, int | None]]:
+    return [(d.kind, d.tree_size) for d in ledger.audit(witness_policy=POLICY).discrepancies]
+
+
+def test_the_witnessed_storage_is_clean_and_every_signature_is_read_from_it(ledger, witnessed):
+    report = ledger.audit(witness_policy=POLICY)
+    assert report.discrepancies == []
+    assert report.scope["witnesses"]["signaturesChecked"] == 3 * len(witnessed)
+
+
+def test_the_policy_digest_is_the_file_s_sha256():
+    text = POLICY.serialize()
+    assert Policy.parse(text).digest == hashlib.sha256(text.encode()).digest()
+    assert Policy.parse(text + "# a comment changes the file\n").digest != POLICY.digest
+
+
+WITNESS_TAMPERS = {
+    # name -> (statements(sizes), findings(sizes))
+    "checkpoints.log_signature flipped": (
+        lambda s: [update(checkpoints).where(checkpoints.c.tree_size == s[1]).values(log_signature=b"\x07" * 64)],
+        lambda s: [("log-signature-invalid", s[1])],
+    ),
+    "checkpoints.log_signature removed": (
+        lambda s: [update(checkpoints).where(checkpoints.c.tree_size == s[0]).values(log_signature=None)],
+        lambda s: [("checkpoint-unsigned", s[0])],
+    ),
+    "cosignatures.signature flipped": (
+        lambda s: [
+            update(cosignatures)
+            .where(cosignatures.c.tree_size == s[0], cosignatures.c.key_name == WITNESSES[1].vkey.name)
+            .values(signature=(1).to_bytes(8, "big") + b"\x09" * 64)
+        ],
+        lambda s: [("cosignature-invalid", s[0]), ("quorum-not-met", s[0])],
+    ),
+    "cosignatures.tree_size moved to another checkpoint": (
+        lambda s: [
+            delete(cosignatures).where(
+                cosignatures.c.tree_size == s[1], cosignatures.c.key_name == WITNESSES[0].vkey.name
+            ),
+            update(cosignatures)
+            .where(cosignatures.c.tree_size == s[0], cosignatures.c.key_name == WITNESSES[0].vkey.name)
+            .values(tree_size=s[1]),
+        ],
+        lambda s: [("quorum-not-met", s[0]), ("cosignature-invalid", s[1]), ("quorum-not-met", s[1])],
+    ),
+    "cosignatures.key_name of another policy witness": (
+        lambda s: [
+            update(cosignatures)
+            .where(cosignatures.c.tree_size == s[2], cosignatures.c.key_name == WITNESSES[1].vkey.name)
+            .values(key_name=WITNESSES[2].vkey.name, key_id=WITNESSES[2].vkey.key_id)
+        ],
+        lambda s: [("cosignature-invalid", s[2]), ("quorum-not-met", s[2])],
+    ),
+    "cosignatures.key_id changed": (
+        lambda s: [
+            update(cosignatures)
+            .where(cosignatures.c.tree_size == s[2], cosignatures.c.key_name == WITNESSES[0].vkey.name)
+            .values(key_id=1)
+        ],
+        lambda s: [("quorum-not-met", s[2])],  # a key the policy does not name: ignored, so one cosigner short
+    ),
+    "cosignatures row deleted": (
+        lambda s: [
+            delete(cosignatures).where(
+                cosignatures.c.tree_size == s[1], cosignatures.c.key_name == WITNESSES[1].vkey.name
+            )
+        ],
+        lambda s: [("quorum-not-met", s[1])],
+    ),
+    "cosignatures: every one of a witnessed checkpoint deleted": (
+        lambda s: [delete(cosignatures).where(cosignatures.c.tree_size == s[0])],
+        lambda s: [("quorum-not-met", s[0])],
+    ),
+    "witnessed_checkpoints row inserted for a size nobody cosigned": (
+        lambda s: [
+            delete(cosignatures).where(cosignatures.c.tree_size == s[0]),
+            delete(witnessed_checkpoints).where(witnessed_checkpoints.c.tree_size == s[0]),
+            insert(witnessed_checkpoints).values(tree_size=s[0], policy_hash=POLICY.digest, met_at=1),
+        ],
+        lambda s: [("quorum-not-met", s[0])],
+    ),
+    "witnessed_checkpoints.tree_size moved beyond the stored checkpoints": (
+        lambda s: [
+            update(witnessed_checkpoints).where(witnessed_checkpoints.c.tree_size == s[-1]).values(tree_size=10_000)
+        ],
+        lambda s: [("quorum-not-met", 10_000)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WITNESS_TAMPERS))
+def test_each_witness_tamper_is_found_at_its_checkpoint(ledger, witnessed, name):
+    statements, expected = WITNESS_TAMPERS[name]
+    _dba(ledger, *statements(witnessed))
+    assert sorted(_kinds(ledger), key=lambda k: (k[1], k[0])) == sorted(expected(witnessed), key=lambda k: (k[1], k[0]))
+
+
+def test_a_quorum_mark_under_another_policy_is_not_this_policy_s(ledger, witnessed):
+    """Marks name their policy by digest: a mark under another policy file is not held to this one."""
+    _dba(ledger, delete(cosignatures).where(cosignatures.c.tree_size == witnessed[0]))
+    _dba(ledger, update(witnessed_checkpoints).values(policy_hash=b"\x05" * 32))
+    assert _kinds(ledger) == []

@@ -216,3 +216,48 @@ def test_a_payload_is_its_salt_and_bytes(store):
     with store.read() as reader:
         assert reader.payload(1) == (b"\x05" * 16, b'{"a":1}')
         assert reader.payload(0) is None
+
+
+def test_witnessing_cosignatures_progress_and_quorum_marks(store):
+    """Every query of ledger.storage.witnessing: a cosignature stored once (a newer one from the same key
+    replaces it, an older or equal one does not), each witness's progress, and the quorum marks per policy
+    with "witnessed and anchored" using the one definition of anchored."""
+    _checkpoints(store, 2, 4, 6)
+    older, newer = (1).to_bytes(8, "big") + b"\x11" * 56, (2).to_bytes(8, "big") + b"\x22" * 56
+    with store.write() as tx:
+        repo = tx.witnessing
+        assert repo.add_cosignature(4, "bpk.example-test", 7, newer, received_at=10)
+        assert not repo.add_cosignature(4, "bpk.example-test", 7, newer, received_at=11)  # the same: once
+        assert not repo.add_cosignature(4, "bpk.example-test", 7, older, received_at=12)  # older: kept newer
+        assert repo.add_cosignature(4, "ui.example-test", 8, older, received_at=13)
+        assert repo.add_cosignature(2, "ui.example-test", 8, older, received_at=14)
+        repo.set_progress("bpk.example-test", 7, 2, at=20)
+        repo.set_progress("bpk.example-test", 7, 4, at=21)
+        assert repo.mark_witnessed(2, b"\x01" * 32, at=30)
+        assert repo.mark_witnessed(4, b"\x01" * 32, at=31)
+        assert not repo.mark_witnessed(4, b"\x01" * 32, at=32)
+        assert repo.mark_witnessed(6, b"\x02" * 32, at=33)
+        tx.anchors(CHAIN, CONTRACT).record_found(2, b"\x03" * 32, block_number=5, now_ms=40)
+        tx.anchors(OTHER_CHAIN, OTHER_CONTRACT).record_found(4, b"\x04" * 32, block_number=5, now_ms=41)
+    with store.read() as reader:
+        repo = reader.witnessing
+        assert [(c.key_name, c.key_id, c.signature, c.received_at) for c in repo.cosignatures_for(4)] == [
+            ("bpk.example-test", 7, newer, 10),
+            ("ui.example-test", 8, older, 13),
+        ]
+        assert repo.cosignatures_for(6) == []
+        assert repo.cosigned_sizes() == {
+            4: {("bpk.example-test", 7), ("ui.example-test", 8)},
+            2: {("ui.example-test", 8)},
+        }
+        assert list(repo.cosigned_sizes(limit=1)) == [4]
+        assert repo.progress() == {("bpk.example-test", 7): (4, 21)}
+        assert repo.witnessed_sizes(b"\x01" * 32) == [2, 4] and repo.witnessed_sizes(b"\x03" * 32) == []
+        assert repo.latest_witnessed(b"\x01" * 32) == (4, (4).to_bytes(32, "big"), "saksi/test", 31)
+        assert repo.latest_witnessed(b"\x03" * 32) is None
+        # size 4 is anchored only on another chain: not anchored here
+        assert repo.latest_witnessed_and_anchored(b"\x01" * 32, CHAIN, CONTRACT) == (
+            2, (2).to_bytes(32, "big"), "saksi/test"
+        )  # fmt: skip
+        assert repo.latest_witnessed_and_anchored(b"\x02" * 32, CHAIN, CONTRACT) is None
+        assert repo.newest_checkpoint_created_at() == 6
