@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 
 from ledger.audit.report import SignerWindow
 from ledger.core.commitment import canonical_json, format_access_code, payload_digest
@@ -33,6 +33,7 @@ from ledger.storage.schema import (
     tree_nodes,
     tree_state,
 )
+from tests.dba import run_as_dba
 from tests.factories import TEST_DOMAIN, AgencyKey
 from tests.services.test_audit_witnesses import WITNESS_TAMPERS
 from tests.services.test_auditor import DUKCAPIL, ORIGIN, Ledger
@@ -96,21 +97,7 @@ class TamperLedger(Ledger):
 
     def dba(self, *statements) -> None:
         """Statements as a DBA runs them: one transaction, foreign keys and triggers off."""
-        engine = self.store.engine
-        sqlite = engine.dialect.name == "sqlite"
-        with engine.connect() as conn:
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-            else:
-                conn.execute(text("SET session_replication_role = replica"))
-            for statement in statements:
-                conn.execute(statement)
-            conn.commit()
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-            else:
-                conn.execute(text("RESET session_replication_role"))
-                conn.commit()
+        run_as_dba(self.store.engine, *statements)
 
     def value(self, column, **where):
         table = column.table

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, insert, update
 
 from ledger.audit.cosignatures import CosignatureReader, StoredSignatures, check_cosignatures
 from ledger.audit.phases import PHASES
@@ -18,6 +18,7 @@ from ledger.core.note import Cosigner, Note, NoteSignature, NoteSigner
 from ledger.core.policy import Policy
 from ledger.storage.audit_scan import AuditScan
 from ledger.storage.schema import checkpoints, cosignatures, witnessed_checkpoints
+from tests.dba import run_as_dba
 from tests.services.test_auditor import ORIGIN, Ledger
 
 LOG = NoteSigner(ORIGIN, hashlib.sha256(b"saksi test log key").digest())  # TEST KEY
@@ -218,21 +219,7 @@ def witnessed(ledger):
 
 
 def _dba(ledger, *statements) -> None:
-    """Statements as a DBA runs them: one transaction, foreign keys off."""
-    engine = ledger.store.engine
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        else:
-            conn.execute(text("SET session_replication_role = replica"))
-        for statement in statements:
-            conn.execute(statement)
-        conn.commit()
-        if engine.dialect.name == "sqlite":
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-        else:
-            conn.execute(text("RESET session_replication_role"))
-            conn.commit()
+    run_as_dba(ledger.store.engine, *statements)
 
 
 def _kinds(ledger) -> list[tuple[str, int | None]]:
