@@ -278,12 +278,14 @@ def check_case_heads(
     found: list[Discrepancy] = []
     stored_heads = scan.case_heads()
     wrong = []
-    for commitment in sorted((set(stored_heads) | set(heads)) if not start else set(heads)):
+    if not start and stored_heads == heads:
+        return found  # the common case: every stored head as recomputed
+    cases = (stored_heads.keys() | heads.keys()) if not start else heads.keys()
+    for commitment in sorted(c for c in cases if heads.get(c) != stored_heads.get(c)):
         head, stored = heads.get(commitment), stored_heads.get(commitment)
         if any(h is not None and flagged.get(h[2], ("",))[0] in ("sig", "missing") for h in (head, stored)):
             continue  # the head event itself was edited or is missing: reported at that event
-        if stored != head:
-            wrong.append((commitment, head, stored))
+        wrong.append((commitment, head, stored))
     # a stored head whose case commitment was edited: the case lacks its head and a head names no case,
     # both at the same leaf: one finding
     orphans = {s[2]: c for c, h, s in wrong if h is None and s is not None}
