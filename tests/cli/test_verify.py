@@ -4,14 +4,18 @@ registry history, and no chain = no pass."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 
+import httpx
 import orjson
 import pytest
 
 from ledger.checker.client import CaseState
 from ledger.cli import app
 from ledger.cli.app import run
+from ledger.core.note import NoteSigner
 from tests.embedded_site import AGENCY, embedded_site
 from tests.factories import AgencyKey
 
@@ -114,8 +118,23 @@ def test_monitor_witnesses_the_embedded_chain_through_the_window(site, tmp_path,
 
     code, out, err = saksi(monkeypatch, capsys, *args)
     assert code == 0, err
-    assert out.strip() == "witnessed up to tree size 2: consistent with the chain"
+    # the server publishes its log key: the monitor checks the signed checkpoint too, and says whose word it is
+    assert out.strip() == "witnessed up to tree size 2: consistent with the chain; signed checkpoint of size 2 verified"
     assert "server's own window" in err and "HTTP Request" not in err  # no httpx INFO line per request
+    assert "read from the server (GET /v1/info)" in err
 
-    code, out, err = saksi(monkeypatch, capsys, "monitor", "--api", site.url, "--once")
-    assert code == 2 and "--rpc" in err and err.count("\n") == 1
+    # no chain: the signed log alone, against the log key given
+    log_key = httpx.get(f"{site.url}/v1/info", timeout=10).json()["logVkey"]
+    only_log = ("monitor", "--api", site.url, "--log-key", log_key, "--once", "--state", str(tmp_path / "l.json"))
+    code, out, err = saksi(monkeypatch, capsys, *only_log)
+    assert code == 0, err
+    assert out.strip() == "signed checkpoint of size 2 verified" and "GET /v1/info" not in err
+
+    # a log key that did not sign it: exit 1 and the alert
+    other = str(NoteSigner(log_key.split("+")[0], hashlib.sha256(b"another TEST log key").digest()).vkey)
+    wrong = ("monitor", "--api", site.url, "--log-key", other, "--once", "--state", str(tmp_path / "x.json"), "--json")
+    code, out, err = saksi(monkeypatch, capsys, *wrong)
+    assert code == 1 and [a["kind"] for a in json.loads(out)["alerts"]] == ["log-signature-invalid"]
+
+    code, out, err = saksi(monkeypatch, capsys, "monitor", "--api", site.url, "--policy", str(tmp_path / "no.txt"))
+    assert code == 3 and "cannot read" in err and err.count("\n") == 1  # NotFound
