@@ -18,7 +18,9 @@ from starlette.responses import Response
 from api import problems
 from api.chain_window import ChainWindow
 from api.deps import RateLimited, RateLimiter, rate_limited_response
+from api.live import CaseStreams, TooManyStreams
 from api.metrics import Metrics
+from api.problems import problem_response
 from api.request_limits import RequestLimits
 from api.routers import agencies, chain, citizens, ops, public, tlog, web
 from api.schemas import EDGE_RESPONSES, REQUEST_MODELS
@@ -80,6 +82,7 @@ def create_app(
         try:
             yield
         finally:
+            state.case_streams.end_all()
             pool.shutdown(wait=True)  # let a running append commit and answer before the process ends
 
     app = FastAPI(
@@ -113,6 +116,14 @@ def create_app(
             else TlogReads(ledger.store, ledger.domain.separator, ledger.log_vkey, policy_hash=ledger.policy_hash)
         ),
     )
+    limits = settings.limits
+    state.case_streams = CaseStreams(
+        ledger,
+        max_total=limits.max_streams_total,
+        max_per_client=limits.max_streams_per_client,
+        poll_interval_s=limits.stream_poll_s,
+        heartbeat_s=limits.stream_heartbeat_s,
+    )
     set_app_state(app, state)
     if settings.cors_origins:
         app.add_middleware(
@@ -126,6 +137,10 @@ def create_app(
     @app.exception_handler(RateLimited)
     async def _rate_limited(request: Request, exc: RateLimited) -> Response:
         return rate_limited_response()
+
+    @app.exception_handler(TooManyStreams)
+    async def _too_many_streams(request: Request, exc: TooManyStreams) -> Response:
+        return problem_response(429, "too-many-streams", str(exc))
 
     tile_routes = {
         name: next(r for r in tlog.router.routes if getattr(r, "name", None) == endpoint)

@@ -22,6 +22,7 @@ from api.schemas import (
     InfoOut,
     LeavesOut,
     StatsOut,
+    TimelineEvent,
     TimelineOut,
     WitnessingOut,
 )
@@ -116,6 +117,18 @@ def _event_fields(entry: TimelineEntry) -> dict[str, object]:
         "receivedAt": stored.received_at,
         "anchored": entry.anchored,
     }
+
+
+def timeline_event(entry: TimelineEntry) -> bytes:
+    """One entry of a timeline's `events` as JSON (a live stream's `step`, api.live)."""
+    model = TimelineEvent.model_validate(_event_fields(entry))
+    return type(model).__pydantic_serializer__.to_json(model, by_alias=True)
+
+
+def checkpoint_json(view: CheckpointView) -> bytes:
+    """A checkpoint as GET /v1/checkpoints/latest renders it, as JSON (a live stream's `checkpoint`)."""
+    model = checkpoint(view)
+    return type(model).__pydantic_serializer__.to_json(model, by_alias=True)
 
 
 def timeline(t: CaseTimeline) -> TimelineOut:

@@ -99,6 +99,13 @@ class SaksiHttpProtocol(HttpToolsProtocol):
                 self._refused = self._refused or 431
                 self.send_400_response("")
 
+    def shutdown(self) -> None:
+        # the graceful shutdown waits for every response to end; a live case stream never does by itself
+        from api.live import server_stopping
+
+        server_stopping()
+        super().shutdown()
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._refused = None

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 if TYPE_CHECKING:
     from api.chain_window import ChainWindow
     from api.deps import RateLimiter
+    from api.live import CaseStreams
     from api.metrics import Metrics
     from ledger.services.ledger import Ledger
     from ledger.services.tiles import TlogReads
@@ -38,6 +39,8 @@ class AppState:
     witness_status: Callable[[], Any] | None = None
     # the tlog-tiles resources (GET /tlog/…); None for a ledger without a log key
     tlog: TlogReads | None = None
+    # the live case streams (GET /v1/cases/{c}/stream); set by create_app
+    case_streams: CaseStreams | None = None
 
 
 def app_state(app: Starlette) -> AppState:

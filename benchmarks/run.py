@@ -407,6 +407,14 @@ def bench_tiles(args) -> list[Figure]:
     return [Figure(**f) for f in tiles.bench_tiles(args)]
 
 
+@benchmark("witnessing")
+def bench_witnessing(args) -> list[Figure]:
+    """Ingest with and without witnesses, event -> 2-of-3 quorum, tlog-proof size (benchmarks/bench_witnessing.py)"""
+    from benchmarks import bench_witnessing as witnessing
+
+    return [Figure(**f) for f in witnessing.bench_witnessing(args)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}")
@@ -422,6 +430,9 @@ def main() -> int:
     from benchmarks import bench_tiles
 
     bench_tiles.add_arguments(parser)
+    from benchmarks import bench_witnessing
+
+    bench_witnessing.add_arguments(parser)
     args = parser.parse_args()
     names = args.names or list(BENCHMARKS)
     results = []

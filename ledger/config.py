@@ -40,6 +40,13 @@ class Limits:
     # GET /v1/stats is public: its aggregates fold in the leaves appended since their last refresh
     # at most this often, whoever asks (ledger.services.stats); the anchoring lag in it is current.
     stats_max_age_s: float = 60.0
+    # Live case streams (GET /v1/cases/{c}/stream, api.live): open at once per client address and in all,
+    # a keep-alive comment this often on an idle stream, and how often the watcher looks for news that
+    # did not come from this process's own appends (other processes, the workers' checkpoints).
+    max_streams_per_client: int = 8
+    max_streams_total: int = 2000
+    stream_heartbeat_s: float = 15.0
+    stream_poll_s: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from api import render
 from api.body import json_request_body, read_model
-from api.deps import LedgerDep, citizen_rate_limit, complaint_rate_limit, in_thread
+from api.deps import LedgerDep, citizen_rate_limit, client_key, complaint_rate_limit, in_thread
+from api.live import parse_position
 from api.responses import json_response, model_response
 from api.schemas import (
     AGENCY,
@@ -19,6 +20,7 @@ from api.schemas import (
     ProofBundleOut,
     TimelineOut,
 )
+from api.state import StateDep
 from ledger.core.encoding import parse_hex
 
 router = APIRouter(prefix="/v1", tags=["citizens"])
@@ -35,6 +37,42 @@ Commitment = Path(pattern=r"^0x[0-9a-fA-F]{64}$", description="HMAC-SHA256 case 
 async def case_timeline(ledger: LedgerDep, caseCommitment: str = Commitment) -> Response:  # noqa: N803
     commitment = parse_hex("caseCommitment", caseCommitment, 32)
     return model_response(render.timeline(await in_thread(ledger.case_timeline, commitment)))
+
+
+@router.get(
+    "/cases/{caseCommitment}/stream",
+    response_class=StreamingResponse,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        429: {"description": "over the rate limit, or too many open streams (per address or in all)"},
+    },
+    dependencies=[Depends(citizen_rate_limit)],
+    summary="The case live: Server-Sent Events announcing each new step and each checkpoint that covers it",
+    description="`event: step` (an entry of the timeline's `events`) and `event: checkpoint` (as "
+    "`/v1/checkpoints/latest`, once a checkpoint that counts covers a step not yet covered), each with `id: "
+    "<caseSeq>.<treeSize>`; a reconnecting client sends it back as `Last-Event-ID` and gets only what it has "
+    "not seen. A first connection may say where it stands with `after` (the caseSeq it has) and `treeSize` "
+    "(the checkpoint it verified). A `: keep-alive` comment comes on an idle stream. FORMATS 11.5.1.",
+)
+async def case_stream(
+    request: Request,
+    state: StateDep,
+    caseCommitment: str = Commitment,  # noqa: N803
+    after: int | None = Query(None, ge=-1, le=2**63 - 1, description="the newest caseSeq the client has"),
+    treeSize: int | None = Query(None, ge=0, le=2**63 - 1, description="the checkpoint the client verified"),  # noqa: N803
+    last_event_id: str | None = Header(None, max_length=64),
+) -> Response:
+    commitment = parse_hex("caseCommitment", caseCommitment, 32)
+    hub = state.case_streams
+    assert hub is not None
+    seq, size = parse_position(last_event_id, after, treeSize)
+    sub = await hub.open(commitment, client_key(request), seq, size)
+    return StreamingResponse(
+        hub.messages(sub),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get(

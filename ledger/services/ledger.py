@@ -18,7 +18,7 @@ from ledger.core.note import Note, NoteSignature, Vkey
 from ledger.core.policy import Policy
 from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs, stats, tlog_proofs
-from ledger.services.append import Appender, AppendSettings, Outcome, Submission
+from ledger.services.append import Appender, AppendSettings, Outcome, Receipt, Submission
 from ledger.services.complaints import ComplaintsDesk
 from ledger.services.group_commit import GroupCommit
 from ledger.services.signed_requests import check_agency_request
@@ -80,6 +80,7 @@ class Ledger:
             ),
         )
 
+        self._append_listeners: list[Callable[[], None]] = []
         # concurrent submissions of the async edge share appends (group commit, one per event loop)
         self.group_commit = GroupCommit(self.append_parsed, limits.max_batch)
         self._stats = stats.StatsCache(
@@ -101,7 +102,11 @@ class Ledger:
         return self.appender.parse(items)
 
     def append_parsed(self, parsed: Sequence[Submission | SaksiError]) -> list[Outcome]:
-        return self.appender.append_parsed(parsed)
+        outcomes = self.appender.append_parsed(parsed)
+        if self._append_listeners and any(isinstance(o, Receipt) and o.created for o in outcomes):
+            for listener in self._append_listeners:
+                listener()
+        return outcomes
 
     async def append_grouped(self, parsed: Sequence[Submission | SaksiError]) -> list[Outcome]:
         """`append_parsed` from a coroutine, together with the submissions that arrive while an
@@ -141,6 +146,29 @@ class Ledger:
         head = CaseHead(case_commitment, last.event.case_seq, last.event.hash_struct(), last.leaf_index)
         events = tuple(TimelineEntry(s, s.leaf_index < anchored) for s in stored)
         return CaseTimeline(case_commitment, events, head, view)
+
+    # --- live case streams (api.live) ------------------------------------------------------
+
+    def add_append_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from the appending thread, so: quickly) after each append that added events."""
+        self._append_listeners.append(listener)
+
+    def case_heads(self, commitments: Sequence[bytes]) -> dict[bytes, CaseHead]:
+        """The head (newest caseSeq and its leaf) of each of these cases that has events."""
+        with self.store.read() as reader:
+            return reader.case_heads(commitments)
+
+    def case_news(self, case_commitment: bytes, after_seq: int) -> tuple[TimelineEntry, ...]:
+        """The case's events after `after_seq`, as the timeline shows them."""
+        with self.store.read() as reader:
+            stored = reader.case_events(case_commitment, after_seq)
+            anchored = reader.anchored_size(*self._scope) if stored else 0
+        return tuple(TimelineEntry(s, s.leaf_index < anchored) for s in stored)
+
+    def citizen_checkpoint(self) -> CheckpointView | None:
+        """The newest checkpoint citizens verify against (FORMATS §9.2), or None before the first."""
+        with self.store.read() as reader:
+            return self._citizen_checkpoint(reader)
 
     def case_bundle(self, case_commitment: bytes) -> ProofBundle:
         with self.store.read() as reader:

@@ -137,8 +137,12 @@ class EventQueries(Queries):
             raise NotFound(f"no event at leaf index {leaf_index}")
         return _event_from_tuple(rows[0])
 
-    def case_events(self, case_commitment: bytes) -> list[StoredEvent]:
-        rows = self._all(f"{_EVENT_SELECT} WHERE case_commitment = ? ORDER BY case_seq", (case_commitment,))
+    def case_events(self, case_commitment: bytes, after_seq: int = -1) -> list[StoredEvent]:
+        """The case's events in order; with `after_seq`, only those after that caseSeq (a live stream's news)."""
+        rows = self._all(
+            f"{_EVENT_SELECT} WHERE case_commitment = ? AND case_seq > ? ORDER BY case_seq",
+            (case_commitment, after_seq),
+        )
         return [_event_from_tuple(row) for row in rows]
 
     def case_heads(self, commitments: Iterable[bytes]) -> dict[bytes, CaseHead]:

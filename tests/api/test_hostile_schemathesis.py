@@ -142,6 +142,8 @@ def test_a_valid_request_to_every_route_is_answered_as_documented(ledger, reques
             {"path_parameters": {"agency": DUKCAPIL.code}, "headers": inbox_headers},
             200,
         ),
+        # its 200 is a stream that never ends by itself: tests/api/test_case_stream.py reads it live
+        ("GET", "/v1/cases/{caseCommitment}/stream", {"path_parameters": {"caseCommitment": "0x" + "11" * 32}}, 404),
         ("GET", "/v1/info", {}, 200),
         ("GET", "/v1/checkpoints", {}, 200),
         ("GET", "/v1/checkpoints/latest", {}, 200),

@@ -234,3 +234,5 @@ def test_an_event_row_reads_back_as_the_event_it_was_made_of(store):
         assert reader.event_at(0) == stored
         assert reader.events_by_key([("bpn.depok", "ev-7")]) == {("bpn.depok", "ev-7"): stored}
         assert reader.case_events(b"\x07" * 32) == [stored]
+        assert reader.case_events(b"\x07" * 32, after_seq=0) == [stored]  # a live stream's news
+        assert reader.case_events(b"\x07" * 32, after_seq=1) == []
