@@ -38,8 +38,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:
-    port = free_port()
+def serve(app, port: int | None = None) -> Iterator[str]:
+    """`app` on http://127.0.0.1:PORT (a free port unless given: a restart serves on the same one)."""
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **uvicorn_options())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -23,6 +23,9 @@ await build({
   outdir: out,
   bundle: true,
   format: 'esm',
+  // code only some visits need (the receipt's QR encoder) is a chunk of its own, loaded on demand
+  splitting: true,
+  chunkNames: 'chunk-[name]-[hash]',
   platform: 'browser',
   target: ['es2022'],
   minify: true,

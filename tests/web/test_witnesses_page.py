@@ -74,6 +74,9 @@ def serve_case(tab: Tab, served: dict[str, Any]) -> None:
             body = served["info"]
         elif path == "agencies":
             body = served["agencies"]
+        elif path.startswith("cases/") and path.endswith("/stream"):  # a live stream with nothing new yet
+            route.fulfill(status=200, content_type="text/event-stream", body="retry: 3000\n\n")
+            return
         elif path.startswith("cases/") and path.endswith("/bundle"):
             body = served["bundle"]
         elif path.startswith("cases/"):

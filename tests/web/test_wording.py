@@ -73,13 +73,11 @@ def test_every_event_type_the_code_emits_has_a_label_in_both_languages() -> None
 
 
 def _say(program: str) -> Any:
-    """Run `program` (which ends by printing JSON) in Node against web/src/i18n.js."""
+    """Run `program` (which ends by printing JSON) in Node against web/src/i18n.js with every page's strings."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    script = (
-        f"const i = await import('./web/src/i18n.js'); const out = {{}}; {program}; console.log(JSON.stringify(out));"
-    )
+    script = f"const i = await import('./web/src/i18n/all.js'); const out = {{}}; {program}; console.log(JSON.stringify(out));"
     result = subprocess.run(
         [node, "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True, timeout=60
     )

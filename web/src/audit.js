@@ -4,7 +4,10 @@
 
 import { horizontalBars, lineChart, stackedBars } from './charts.js';
 import { h, replace, request, setupLanguage, shortHex } from './dom.js';
-import { formatDate, formatDuration, formatNumber, has, locale, serviceLabel, t } from './i18n.js';
+import { addStrings, formatDate, formatDuration, formatNumber, has, locale, serviceLabel, t } from './i18n.js';
+import * as strings from './i18n/audit.js';
+
+addStrings(strings);
 
 const POLL_SECONDS = 15;
 const MAX_SAMPLES = 240;

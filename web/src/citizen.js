@@ -11,8 +11,9 @@
 import { bindComplaints, renderComplaint, toggleComplaint } from './citizen_complaint.js';
 import { renderChecks, renderSummary, renderTimeline, renderVerdict } from './citizen_view.js';
 import { h, replace, request, setupLanguage } from './dom.js';
-import { t } from './i18n.js';
-import { printReceipt } from './receipt.js';
+import { follow } from './live.js';
+import { addStrings, t } from './i18n.js';
+import * as strings from './i18n/citizen.js';
 import {
   caseCommitment,
   chainRootAt,
@@ -35,15 +36,26 @@ const state = {
   lookup: null, // {ref, code, commitment, info, timeline, bundleText, agencies, chain, result, error}
   complaint: { open: false, category: 'general', message: '', sending: false, error: null, receipt: null },
   recheck: { timer: null, tries: 0 },
+  stopLive: null, // stops following the shown case live (live.js)
 };
 
 const $ = (id) => document.getElementById(id);
+
+addStrings(strings);
+
+/** The receipt and its QR encoder load only when a receipt is printed (a chunk of their own). */
+async function printLater(...args) {
+  const { printReceipt } = await import('./receipt.js');
+  printReceipt(...args);
+}
 
 // --- looking a case up ------------------------------------------------------------------------------
 
 async function lookup(refText, codeText, { quiet = false } = {}) {
   if (state.busy) return;
   clearTimeout(state.recheck.timer);
+  state.stopLive?.();
+  state.stopLive = null;
   if (!quiet) state.recheck.tries = 0;
   state.lookupError = null;
   let ref;
@@ -110,15 +122,43 @@ async function lookup(refText, codeText, { quiet = false } = {}) {
     } catch (err) {
       error = err.message;
     }
-    state.lookup = { ref, code, commitment: c, info: info.data, timeline: current.data, bundleText, chain, result, error };
+    state.lookup = { ref, code, commitment: c, info: info.data, timeline: current.data, bundleText, chain, result, error, agencies: agencies.data.agencies ?? [], live: null };
     if (!quiet) state.complaint = { open: false, category: 'general', message: '', sending: false, error: null, receipt: null };
   } finally {
     state.busy = false;
   }
   renderForm();
   if (!quiet || !state.complaint.open) renderResult({ focus: !quiet });
-  scheduleRecheck();
+  if (!goLive()) scheduleRecheck();
   return undefined;
+}
+
+/** Follow the shown case live (a verified case only); false when this browser cannot. */
+function goLive() {
+  const found = state.lookup;
+  if (!found?.result || typeof EventSource === 'undefined') return false;
+  state.stopLive = follow(found, {
+    commitment: found.commitment,
+    agencies: found.agencies,
+    update: (result, news) => {
+      if (state.lookup !== found) return;
+      found.result = result;
+      if (!state.complaint.open) renderResult();
+      if (news.step) announce(t('live.newStep', { summary: news.step.summary }));
+      else announce(t('live.covered', { treeSize: String(result.checkpoint.treeSize) }));
+    },
+    status: (mode) => {
+      if (state.lookup !== found) return;
+      found.live = mode;
+      const line = $('live-status');
+      if (line) {
+        line.dataset.mode = mode;
+        line.textContent = t(`live.${mode}`);
+      }
+    },
+    reload: () => lookup(found.ref, found.code, { quiet: true }),
+  });
+  return true;
 }
 
 /** A background check that could not reach the server keeps what is shown and tries again later. */
@@ -217,7 +257,8 @@ function renderResult({ focus = false } = {}) {
     return;
   }
   const { result } = found;
-  replace(root, renderVerdict(result), renderSummary(found), renderTimeline(found), renderChecks(found), renderActions(found));
+  const live = h('p', { class: 'hint live-status', id: 'live-status', 'data-mode': found.live ?? '', 'aria-live': 'off' }, found.live ? t(`live.${found.live}`) : '');
+  replace(root, renderVerdict(result), live, renderSummary(found), renderTimeline(found), renderChecks(found), renderActions(found));
   announce(t(`verdict.${result.verdict}.title`));
   if (focus) {
     $('verdict').focus();
@@ -235,7 +276,7 @@ function renderActions(found) {
       'div',
       { class: 'buttons' },
       h('button', { type: 'button', class: 'secondary', id: 'download-bundle', disabled: !downloadable, onclick: downloadBundle }, t('actions.download')),
-      h('button', { type: 'button', class: 'secondary', id: 'print-receipt', onclick: () => printReceipt('receipt.title', found.ref, found.code) }, t('actions.print')),
+      h('button', { type: 'button', class: 'secondary', id: 'print-receipt', onclick: () => printLater('receipt.title', found.ref, found.code) }, t('actions.print')),
       h(
         'button',
         { type: 'button', class: 'secondary', id: 'open-complaint', 'aria-expanded': String(state.complaint.open), 'aria-controls': 'complaint', onclick: toggleComplaint },

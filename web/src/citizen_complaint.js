@@ -4,7 +4,6 @@
 
 import { h, request } from './dom.js';
 import { t } from './i18n.js';
-import { printReceipt, qrSvg, receiptLink } from './receipt.js';
 
 const CATEGORIES = ['general', 'delay', 'fee', 'conduct', 'data', 'other'];
 const $ = (id) => document.getElementById(id);
@@ -114,6 +113,8 @@ function renderComplaintReceipt(receipt) {
 }
 
 async function complaintReceiptContent(receipt) {
+  // the receipt and its QR encoder are a chunk of their own, loaded when a receipt is first shown
+  const { printReceipt, qrSvg, receiptLink } = await import('./receipt.js');
   const link = receiptLink(receipt.caseRef, receipt.accessCode);
   return [
     h('h3', { id: 'complaint-done-title' }, h('span', { 'aria-hidden': 'true' }, '✓ '), t('complaint.done')),

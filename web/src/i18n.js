@@ -1,18 +1,23 @@
-// Every string the pages show, in Bahasa Indonesia (default) and English, gathered from one module per
-// concern (i18n/common.js, citizen.js, audit.js: each holds both languages key for key, so a key and its
-// translation sit side by side). `t(key, params)` interpolates {name}; a key missing in English falls
-// back to Indonesian.
+// Every string the pages show, in Bahasa Indonesia (default) and English, from one module per concern
+// (i18n/common.js here; i18n/citizen.js and i18n/audit.js added by their page with `addStrings`, so that
+// neither page downloads the other's words; i18n/all.js holds all three, for tests). Each module holds
+// both languages key for key, so a key and its translation sit side by side. `t(key, params)`
+// interpolates {name}; a key missing in English falls back to Indonesian.
 
-import * as audit from './i18n/audit.js';
-import * as citizen from './i18n/citizen.js';
 import * as common from './i18n/common.js';
 
 export const LANGS = ['id', 'en'];
 
-const id = { ...common.id, ...citizen.id, ...audit.id };
-const en = { ...common.en, ...citizen.en, ...audit.en };
+const id = { ...common.id };
+const en = { ...common.en };
 
 export const DICTIONARY = { id, en };
+
+/** Add a page's strings ({id, en}, as the modules of i18n/ export them). */
+export function addStrings(strings) {
+  Object.assign(id, strings.id);
+  Object.assign(en, strings.en);
+}
 
 const STORAGE_KEY = 'saksi.lang';
 let current = 'id';

@@ -39,24 +39,7 @@ export const CASE_CHECK_STEPS = {
 export function checkCase({ commitment, info, timeline, bundle = null, agencies = [], chain = null }) {
   const domain = parseDomain(info.eip712Domain);
   const registry = new Map(agencies.map((a) => [a.code, a]));
-  const events = timeline.events.map((raw) => {
-    const fields = {};
-    for (const k of EVENT_FIELDS) fields[k] = raw[k];
-    const event = parseEvent(fields);
-    const signature = parseHex('signature', raw.signature, 65);
-    const stated = parseAddress('signer', raw.signer);
-    const receivedAt = parseUint('receivedAt', raw.receivedAt, UINT64_MAX);
-    const leafIndex = parseUint('leafIndex', raw.leafIndex, MAX_TREE_SIZE);
-    const statedLeafHash = parseHex('leafHash', raw.leafHash, 32);
-    const { structHash, digest, recovered, problem: signatureProblem } = signatureOutcome(domain, event, signature);
-    let leafOk = false;
-    try {
-      leafOk = bytesEqual(recomputedLeafHash(digest, signature, receivedAt), statedLeafHash);
-    } catch {
-      leafOk = false;
-    }
-    return { raw, event, signature, stated, recovered, signatureProblem, structHash, digest, receivedAt, leafIndex, statedLeafHash, leafOk };
-  });
+  const events = timeline.events.map((raw) => parseEntry(domain, raw));
   events.sort((a, b) => a.event.caseSeq - b.event.caseSeq);
 
   const checks = {};
@@ -71,30 +54,9 @@ export function checkCase({ commitment, info, timeline, bundle = null, agencies 
   const sigFailures = [];
   const sigWarnings = [];
   for (const e of events) {
-    const entry = registry.get(e.event.agency);
-    const registered = entry?.signer ? parseAddress('signer', entry.signer) : null;
-    e.agencyName = entry?.name ?? null;
-    if (e.signatureProblem) {
-      e.signatureStatus = 'fail';
-      sigFailures.push({ ...ref(e), reason: e.signatureProblem });
-    } else if (!bytesEqual(e.recovered, e.stated)) {
-      e.signatureStatus = 'fail';
-      sigFailures.push({ ...ref(e), reason: 'content-changed', recovered: toHex(e.recovered), expected: toHex(registered ?? e.stated) });
-    } else if (!entry) {
-      e.signatureStatus = 'fail';
-      sigFailures.push({ ...ref(e), reason: 'unknown-agency', recovered: toHex(e.recovered) });
-    } else if (registered && bytesEqual(registered, e.recovered)) {
-      e.signatureStatus = 'ok';
-    } else if (registered && entry.since !== undefined && e.receivedAt < BigInt(entry.since ?? 0)) {
-      e.signatureStatus = 'warn';
-      sigWarnings.push({ ...ref(e), reason: 'earlier-key', recovered: toHex(e.recovered), expected: toHex(registered) });
-    } else if (!registered) {
-      e.signatureStatus = 'warn';
-      sigWarnings.push({ ...ref(e), reason: 'agency-revoked', recovered: toHex(e.recovered) });
-    } else {
-      e.signatureStatus = 'fail';
-      sigFailures.push({ ...ref(e), reason: 'not-registered-signer', recovered: toHex(e.recovered), expected: toHex(registered) });
-    }
+    const outcome = signatureStatus(e, registry);
+    if (outcome.failure) sigFailures.push(outcome.failure);
+    if (outcome.warning) sigWarnings.push(outcome.warning);
   }
   checks.signature = {
     status: sigFailures.length ? 'fail' : sigWarnings.length ? 'warn' : 'ok',
@@ -211,34 +173,92 @@ export function checkCase({ commitment, info, timeline, bundle = null, agencies 
   };
 
   // 7. the chain: rootAt(treeSize) read by this browser, or only the server's word
+  checks.anchor = anchorCheck(checkpoint, anchorJson, chain);
+
+  // a skipped witness check (no policy published) is not a shortfall of this case: see witnessCheck
+  return { events, checks, verdict: verdictOf(checks), checkpoint, domain };
+}
+
+/** Step 7 for `checkpoint` (null: pending): the root `chain` read (null: no RPC; {root}; {error}). */
+export function anchorCheck(checkpoint, anchorJson, chain) {
   const anchor = anchorJson
     ? { txHash: anchorJson.txHash, blockNumber: String(anchorJson.blockNumber), chainId: String(anchorJson.chainId), status: anchorJson.status ?? null }
     : null;
-  if (!checkpoint) {
-    checks.anchor = { status: 'pending', anchor };
-  } else if (chain && chain.root) {
-    checks.anchor = rootIsAnchored(chain.root, checkpoint)
-      ? { status: 'ok', anchor, treeSize: String(checkpoint.treeSize), chainRoot: toHex(chain.root) }
-      : { status: 'fail', reason: 'root-differs', anchor, treeSize: String(checkpoint.treeSize), chainRoot: toHex(chain.root) };
-  } else if (chain && chain.error) {
-    const unreachable = chain.error.kind === 'chain-unavailable';
-    checks.anchor = {
-      status: unreachable ? 'warn' : 'fail',
-      reason: unreachable ? 'unreachable' : chain.error.reason ?? 'chain-error',
-      detail: chain.error.message,
-      anchor,
-      treeSize: String(checkpoint.treeSize),
-    };
-  } else {
-    checks.anchor = { status: 'skip', reason: 'no-rpc', anchor, treeSize: String(checkpoint.treeSize) };
+  if (!checkpoint) return { status: 'pending', anchor };
+  const treeSize = String(checkpoint.treeSize);
+  if (chain && chain.root) {
+    return rootIsAnchored(chain.root, checkpoint)
+      ? { status: 'ok', anchor, treeSize, chainRoot: toHex(chain.root) }
+      : { status: 'fail', reason: 'root-differs', anchor, treeSize, chainRoot: toHex(chain.root) };
   }
+  if (chain && chain.error) {
+    const unreachable = chain.error.kind === 'chain-unavailable';
+    return { status: unreachable ? 'warn' : 'fail', reason: unreachable ? 'unreachable' : chain.error.reason ?? 'chain-error', detail: chain.error.message, anchor, treeSize };
+  }
+  return { status: 'skip', reason: 'no-rpc', anchor, treeSize };
+}
 
-  // a skipped witness check (no policy published) is not a shortfall of this case: see witnessCheck
+/** ok when every check is ok, fail when one fails, partial otherwise (a skipped witness check aside). */
+export function verdictOf(checks) {
   const statuses = Object.entries(checks)
     .filter(([id, c]) => !(id === 'witnesses' && c.status === 'skip'))
     .map(([, c]) => c.status);
-  const verdict = statuses.includes('fail') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'partial';
-  return { events, checks, verdict, checkpoint, domain };
+  return statuses.includes('fail') ? 'fail' : statuses.every((s) => s === 'ok') ? 'ok' : 'partial';
+}
+
+/** One timeline entry (GET /v1/cases/{c}'s `events` item, or a live `step`), parsed, its signature
+ * recovered and its leaf hash recomputed; statuses are set by the checks. */
+export function parseEntry(domain, raw) {
+    const fields = {};
+    for (const k of EVENT_FIELDS) fields[k] = raw[k];
+    const event = parseEvent(fields);
+    const signature = parseHex('signature', raw.signature, 65);
+    const stated = parseAddress('signer', raw.signer);
+    const receivedAt = parseUint('receivedAt', raw.receivedAt, UINT64_MAX);
+    const leafIndex = parseUint('leafIndex', raw.leafIndex, MAX_TREE_SIZE);
+    const statedLeafHash = parseHex('leafHash', raw.leafHash, 32);
+    const { structHash, digest, recovered, problem: signatureProblem } = signatureOutcome(domain, event, signature);
+    let leafOk = false;
+    try {
+      leafOk = bytesEqual(recomputedLeafHash(digest, signature, receivedAt), statedLeafHash);
+    } catch {
+      leafOk = false;
+    }
+    return { raw, event, signature, stated, recovered, signatureProblem, structHash, digest, receivedAt, leafIndex, statedLeafHash, leafOk };
+}
+
+/** The signature check of one parsed entry against the agency registry (a Map code → entry); sets
+ * `e.signatureStatus` and `e.agencyName`, returns {failure} or {warning} or {}. */
+export function signatureStatus(e, registry) {
+  const entry = registry.get(e.event.agency);
+  const registered = entry?.signer ? parseAddress('signer', entry.signer) : null;
+  e.agencyName = entry?.name ?? null;
+  if (e.signatureProblem) {
+    e.signatureStatus = 'fail';
+    return { failure: { ...ref(e), reason: e.signatureProblem } };
+  }
+  if (!bytesEqual(e.recovered, e.stated)) {
+    e.signatureStatus = 'fail';
+    return { failure: { ...ref(e), reason: 'content-changed', recovered: toHex(e.recovered), expected: toHex(registered ?? e.stated) } };
+  }
+  if (!entry) {
+    e.signatureStatus = 'fail';
+    return { failure: { ...ref(e), reason: 'unknown-agency', recovered: toHex(e.recovered) } };
+  }
+  if (registered && bytesEqual(registered, e.recovered)) {
+    e.signatureStatus = 'ok';
+    return {};
+  }
+  if (registered && entry.since !== undefined && e.receivedAt < BigInt(entry.since ?? 0)) {
+    e.signatureStatus = 'warn';
+    return { warning: { ...ref(e), reason: 'earlier-key', recovered: toHex(e.recovered), expected: toHex(registered) } };
+  }
+  if (!registered) {
+    e.signatureStatus = 'warn';
+    return { warning: { ...ref(e), reason: 'agency-revoked', recovered: toHex(e.recovered) } };
+  }
+  e.signatureStatus = 'fail';
+  return { failure: { ...ref(e), reason: 'not-registered-signer', recovered: toHex(e.recovered), expected: toHex(registered) } };
 }
 
 /**
@@ -247,7 +267,7 @@ export function checkCase({ commitment, info, timeline, bundle = null, agencies 
  * or not enough cosignatures yet; skip = the server publishes no policy; fail = a signature that does not
  * verify, named by `reason`.
  */
-function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
+export function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
   if (bundleError) return { status: 'fail', reason: 'malformed', detail: bundleError };
   if (!checkpoint) return { status: 'pending' };
   let note = parsedBundle?.note ?? null;
@@ -283,6 +303,6 @@ function witnessCheck(info, checkpoint, parsedBundle, timeline, bundleError) {
   }
 }
 
-function ref(e) {
+export function ref(e) {
   return { caseSeq: e.event.caseSeq, eventId: e.event.eventId, agency: e.event.agency };
 }

@@ -19,6 +19,7 @@ export * from './checkpoint.js';
 export * from './commitment.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './live.js';
 export * from './merkle.js';
 export * from './note.js';
 export * from './policy.js';

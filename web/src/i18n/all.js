@@ -1,0 +1,10 @@
+// Every page's strings at once (tests: tests/web/test_wording.py); the pages add only their own.
+
+import * as audit from './audit.js';
+import * as citizen from './citizen.js';
+import { addStrings } from '../i18n.js';
+
+addStrings(citizen);
+addStrings(audit);
+
+export * from '../i18n.js';
