@@ -14,6 +14,7 @@ import typer
 from ledger.checker.client import AgencyClient, CaseState
 from ledger.cli import demo_witnesses
 from ledger.cli.app import DEFAULT_DATA_DIR, DataDir, JsonFlag, app, console, err_console
+from ledger.cli.demo_live import LIVE_AGENCY, LIVE_STEP_S, BackgroundAgency, first_step, live_case_ref
 from ledger.config import Settings
 from ledger.core.commitment import parse_access_code
 from ledger.demo import AGENCIES, COMPLAINTS_DESK, generate
@@ -151,6 +152,10 @@ def demo(
     ] = False,
     cases_per_office: Annotated[int, typer.Option(min=5, max=2000, help="Cases per office.")] = 40,
     seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 2026,
+    live_every: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds between the live case's steps, added while serving (0: no live case)."),
+    ] = LIVE_STEP_S,
     json_out: JsonFlag = False,
 ) -> None:
     """Start Saksi on the embedded defaults with demo agencies and cases, print citizen receipts, and serve."""
@@ -168,11 +173,19 @@ def demo(
     # three DEMO witnesses, each its own process, key and data directory, and their 2-of-3 policy
     settings = demo_witnesses.prepare(settings, log_signer(settings, secret).vkey, secret, host, port)
     with demo_witnesses.Witnesses(settings, secret, host, port):
-        _run(data_dir, secret, seed, cases_per_office, host, port, no_serve, json_out)
+        _run(data_dir, secret, seed, cases_per_office, host, port, no_serve, json_out, live_every)
 
 
 def _run(
-    data_dir: Path, secret: str, seed: int, cases_per_office: int, host: str, port: int, no_serve: bool, json_out: bool
+    data_dir: Path,
+    secret: str,
+    seed: int,
+    cases_per_office: int,
+    host: str,
+    port: int,
+    no_serve: bool,
+    json_out: bool,
+    live_every: float = LIVE_STEP_S,
 ) -> None:
     settings = Settings.load(data_dir)
     receipts_path = data_dir / RECEIPTS_FILE
@@ -186,6 +199,16 @@ def _run(
             receipts = _populate(runtime, keys, seed, cases_per_office)
             receipts_path.write_text(json.dumps(receipts, indent=2, ensure_ascii=False) + "\n")
         receipts = json.loads(receipts_path.read_text())
+        live = None if no_serve or not live_every else _open_live_case(runtime, keys, seed)
+        if live is not None:
+            receipts.append(
+                {
+                    "label": f"paspor, diikuti langsung: langkah baru tiap {live_every:g} detik / followed live",
+                    "agency": next(a.name for a in AGENCIES if a.code == LIVE_AGENCY),
+                    "caseRef": live.ref,
+                    "accessCode": live.access_code,
+                }
+            )
         # the witnesses cosign the tree first, then it is anchored: the checkpoint citizens see is both
         witnessed = witness_now(runtime)
         anchor_everything(runtime)
@@ -220,7 +243,27 @@ def _run(
     from ledger.cli.serve import serve_runtime
 
     runtime.close()  # reopened the way `saksi serve` runs
-    serve_runtime(build_runtime(Settings.load(data_dir), secret, wall_clock_ms, serving=True), host, port)
+    serving = build_runtime(Settings.load(data_dir), secret, wall_clock_ms, serving=True)
+    agency = None
+    if live is not None:  # the passport office adds the live case's next steps while the demo serves
+        agency = BackgroundAgency(f"http://{host}:{port}", keys[LIVE_AGENCY], serving.ledger.domain, live, live_every)
+        agency.start()
+    try:
+        serve_runtime(serving, host, port)
+    finally:
+        if agency is not None:
+            agency.stop.set()
+
+
+def _open_live_case(runtime: Runtime, keys: dict[str, bytes], seed: int) -> CaseState:
+    """A new passport case for this run, its first step appended (the background agency adds the rest)."""
+    ref = live_case_ref(runtime.ledger.clock_ms() // 1000)
+    case = CaseState(ref, _demo_key(seed, "case " + ref))
+    client = AgencyClient("", LIVE_AGENCY, keys[LIVE_AGENCY], domain=runtime.ledger.domain)
+    for outcome in runtime.ledger.submit([first_step(client, case)]):
+        if isinstance(outcome, SaksiError):
+            raise outcome
+    return case
 
 
 def witness_now(runtime: Runtime, timeout_s: float = 30.0) -> list[str]:
