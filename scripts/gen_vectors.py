@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from note_vectors import build_notes  # scripts/note_vectors.py
+from receipt_vectors import build_receipts  # scripts/receipt_vectors.py
 
 from ledger.core import merkle
 from ledger.core.bundle import BUNDLE_FORMAT
@@ -1786,6 +1787,7 @@ def generate() -> dict[str, str]:
         "checkpoints.json": build_checkpoints(bundle_root, bundle_size),
         "bundles.json": bundles,
         "notes.json": build_notes(_bundle_leaf_bytes()),
+        "receipts.json": build_receipts(bundles),
     }
     _assert_outcomes(docs["inclusion.json"], _replay_inclusion)
     _assert_outcomes(docs["consistency.json"], _replay_consistency)

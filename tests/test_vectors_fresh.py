@@ -43,6 +43,6 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     assert run("--out", str(first)).returncode == 0
     assert run("--out", str(second)).returncode == 0
     names = sorted(p.name for p in first.iterdir())
-    assert names == sorted(p.name for p in second.iterdir()) and len(names) == 8
+    assert names == sorted(p.name for p in second.iterdir()) and len(names) == 9
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from api import render
 from api.body import json_request_body, read_model
@@ -88,6 +88,26 @@ async def case_bundle(ledger: LedgerDep, caseCommitment: str = Commitment) -> Re
     response = json_response(bundle.to_json())
     response.headers["Content-Disposition"] = f'attachment; filename="saksi-case-{caseCommitment[2:14]}.json"'
     return response
+
+
+@router.get(
+    "/cases/{caseCommitment}/receipt",
+    response_class=PlainTextResponse,
+    responses={**PROBLEM_RESPONSES, 200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    dependencies=[Depends(citizen_rate_limit)],
+    summary="A self-proving receipt of one step of the case, for a printed receipt's QR code",
+    description="The step's fields, signature and tlog-proof (against the checkpoint citizens verify against, "
+    "with its cosignatures) in one base64url text of at most a few KB (FORMATS 16.6): checkable with no network "
+    "against the witness policy. Default: the newest covered step.",
+)
+async def case_receipt(
+    ledger: LedgerDep,
+    caseCommitment: str = Commitment,  # noqa: N803
+    caseSeq: int | None = Query(None, ge=1, le=2**63 - 1, description="the step (default: the newest covered)"),  # noqa: N803
+) -> Response:
+    commitment = parse_hex("caseCommitment", caseCommitment, 32)
+    receipt = await in_thread(ledger.case_receipt, commitment, caseSeq)
+    return PlainTextResponse(receipt.encode() + "\n", headers={"Cache-Control": "no-store"})
 
 
 @router.get(

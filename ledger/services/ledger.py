@@ -16,6 +16,7 @@ from ledger.core.encoding import hex0x
 from ledger.core.events import Domain
 from ledger.core.note import Note, NoteSignature, Vkey
 from ledger.core.policy import Policy
+from ledger.core.receipt_proof import ReceiptProof
 from ledger.errors import InvalidField, NotFound, SaksiError
 from ledger.services import complaints, proofs, stats, tlog_proofs
 from ledger.services.append import Appender, AppendSettings, Outcome, Receipt, Submission
@@ -202,6 +203,27 @@ class Ledger:
                     f"(tree size {view.checkpoint.tree_size})"
                 )
             return tlog_proofs.tlog_proofs(reader, self.domain, [reader.event_at(leaf_index)], view.note)[0]
+
+    def case_receipt(self, case_commitment: bytes, case_seq: int | None = None) -> ReceiptProof:
+        """The self-proving receipt (FORMATS 16.6) of the case's step `case_seq` (default: its newest step
+        the checkpoint citizens verify against covers), against that checkpoint's signed note."""
+        with self.store.read() as reader:
+            stored = reader.case_events(case_commitment)
+            if not stored:
+                raise NotFound("no events for this case")
+            view = self._citizen_checkpoint(reader)
+            if view is None or view.note is None:
+                raise NotFound("no signed checkpoint citizens can verify against yet")
+            covered = [s for s in stored if s.leaf_index < view.checkpoint.tree_size]
+            if case_seq is None:
+                chosen = covered[-1] if covered else None
+            else:
+                chosen = next((s for s in covered if s.event.case_seq == case_seq), None)
+            if chosen is None:
+                which = "no step" if case_seq is None else f"step {case_seq} is not"
+                raise NotFound(f"{which} covered yet by the checkpoint citizens verify against")
+            proof = tlog_proofs.tlog_proofs(reader, self.domain, [chosen], view.note)[0]
+        return ReceiptProof.from_tlog_proof(chosen.event, proof.proof)
 
     def case_archive(self, case_commitment: bytes) -> bytes:
         """A zip of the case's tlog-proof files, its JSON bundle and the witness policy: one read."""

@@ -135,6 +135,7 @@ def test_a_valid_request_to_every_route_is_answered_as_documented(ledger, reques
         ("GET", "/v1/cases/{caseCommitment}/bundle", {"path_parameters": {"caseCommitment": commitment}}, 200),
         ("GET", "/v1/cases/{caseCommitment}/tlog-proofs", {"path_parameters": {"caseCommitment": commitment}}, 200),
         ("GET", "/v1/tlog-proofs/{leafIndex}", {"path_parameters": {"leafIndex": 0}}, 200),
+        ("GET", "/v1/cases/{caseCommitment}/receipt", {"path_parameters": {"caseCommitment": commitment}}, 200),
         ("POST", "/v1/complaints", {"body": seeded["complaint"]}, 201),
         (
             "GET",

@@ -23,6 +23,7 @@ export * from './live.js';
 export * from './merkle.js';
 export * from './note.js';
 export * from './policy.js';
+export * from './receipt_proof.js';
 export * from './rpc.js';
 export * from './signatures.js';
 export * from './tlog_proof.js';
