@@ -217,5 +217,5 @@ def _tlog_proof_size(size: int = 1_000_000) -> list[dict[str, Any]]:
             "<= 2,048",
             f"{len(proof.inclusion)} inclusion hashes, the 106-byte leaf as its extra line; raw deflate "
             f"{len(deflated):,} bytes (base64url {(len(deflated) + 2) // 3 * 4:,})",
-        )
+        ),
     ]

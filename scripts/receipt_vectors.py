@@ -90,7 +90,9 @@ def build_receipts(bundles: dict[str, Any]) -> dict[str, Any]:
     proof[179 + 5] ^= 1
     broken("an inclusion hash with one bit flipped", bytes(proof))
     *earlier, last_sig = receipt.checkpoint.signatures  # the last cosignature, one bit of it flipped
-    flipped = NoteSignature(last_sig.name, last_sig.key_id, last_sig.signature[:-1] + bytes([last_sig.signature[-1] ^ 1]))
+    flipped = NoteSignature(
+        last_sig.name, last_sig.key_id, last_sig.signature[:-1] + bytes([last_sig.signature[-1] ^ 1])
+    )
     forged = dataclasses.replace(receipt, checkpoint=Note(receipt.checkpoint.text, (*earlier, flipped)))
     broken("a cosignature that does not verify", forged.to_bytes())
     broken("version 2", b"\x02" + container[1:])
