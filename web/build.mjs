@@ -1,7 +1,8 @@
 // Build the web pages into api/static/dist/ (not committed; `make setup` runs `npm run build:web`).
 // Everything the pages load is bundled here: nothing comes from a CDN at run time.
 
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,18 +15,10 @@ const out = join(root, 'api', 'static', 'dist');
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 
-await build({
-  entryPoints: {
-    citizen: join(web, 'src', 'citizen.js'),
-    audit: join(web, 'src', 'audit.js'),
-    saksi: join(web, 'src', 'style.css'),
-  },
+const common = {
   outdir: out,
   bundle: true,
   format: 'esm',
-  // code only some visits need (the receipt's QR encoder) is a chunk of its own, loaded on demand
-  splitting: true,
-  chunkNames: 'chunk-[name]-[hash]',
   platform: 'browser',
   target: ['es2022'],
   minify: true,
@@ -33,7 +26,17 @@ await build({
   legalComments: 'linked',
   charset: 'utf8',
   logLevel: 'info',
+};
+// Each page is built on its own, so that it shares no chunk with the other (one file compresses better
+// than several); within the citizen page, code only some visits need (the receipt and its QR encoder,
+// the receipt checker and its QR decoder) is a chunk of its own, loaded on demand.
+await build({
+  ...common,
+  entryPoints: { citizen: join(web, 'src', 'citizen.js') },
+  splitting: true,
+  chunkNames: 'chunk-[name]-[hash]',
 });
+await build({ ...common, entryPoints: { audit: join(web, 'src', 'audit.js'), saksi: join(web, 'src', 'style.css') } });
 
 for (const file of ['citizen.html', 'audit.html', 'favicon.svg']) await cp(join(web, file), join(out, file));
 
@@ -45,4 +48,12 @@ for (const [file, as] of [
   ['LICENSE', 'swagger-ui.LICENSE.txt'],
   ['NOTICE', 'swagger-ui.NOTICE.txt'],
 ]) await cp(join(swagger, file), join(out, as));
+// Every page and asset also compressed beside it (name.br, name.gz): the server sends these to clients
+// that accept them (api/routers/web.py), so what a phone downloads is the compressed size.
+for (const name of await readdir(out)) {
+  if (!/\.(js|css|html|svg|txt)$/.test(name)) continue;
+  const data = await readFile(join(out, name));
+  await writeFile(join(out, `${name}.gz`), gzipSync(data, { level: 9 }));
+  await writeFile(join(out, `${name}.br`), brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+}
 console.log(`web pages built into ${out}`);

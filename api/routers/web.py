@@ -84,14 +84,44 @@ def _not_built() -> Response:
     )
 
 
+# `npm run build:web` writes each page and asset compressed beside it (web/build.mjs): served as is to a
+# client that accepts it, so a phone on mobile data downloads the pages compressed, at no CPU per request.
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _accepted(header: str) -> set[str]:
+    """The codings an Accept-Encoding header accepts (listed with q > 0; `*` stands for any)."""
+    out, anything = set(), False
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            anything |= name == "*"
+            out.add(name)
+    return out | ({"br", "gzip"} if anything else set())
+
+
 def _file(request: Request, path: Path) -> Response:
     if not path.is_file():
         return _not_built()
-    return FileResponse(
-        path,
-        media_type=_CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
-        headers=_security_headers(request),
-    )
+    headers = {**_security_headers(request), "Vary": "Accept-Encoding"}
+    accepted = _accepted(request.headers.get("accept-encoding", ""))
+    for coding, suffix in _ENCODINGS:
+        compressed = path.with_name(path.name + suffix)
+        if coding in accepted and compressed.is_file():
+            return FileResponse(
+                compressed,
+                media_type=_CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+                headers={**headers, "Content-Encoding": coding},
+            )
+    return FileResponse(path, media_type=_CONTENT_TYPES.get(path.suffix, "application/octet-stream"), headers=headers)
 
 
 @router.api_route("/", methods=["GET", "HEAD"])

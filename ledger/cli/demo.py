@@ -215,12 +215,16 @@ def _run(
         from api.render import log_status  # the JSON /v1/stats shows as "anchoring"
 
         status = log_status(runtime.ledger.status()).model_dump()
+        proofs = {r["caseRef"]: _receipt_proof(runtime, r) for r in receipts}
     except BaseException:
         runtime.close()
         raise
     base = f"http://{host}:{port}"
     for receipt in receipts:
         receipt["url"] = f"{base}/#ref={receipt['caseRef']}&code={receipt['accessCode']}"
+        proof = proofs.get(receipt["caseRef"])
+        # the link a printed receipt's QR code carries: with the step's proof, checkable with no network
+        receipt["offlineUrl"] = None if proof is None else f"{receipt['url']}&proof={proof}"
     if json_out:
         console.print_json(data={"receipts": receipts, "status": status, "witnessedBy": witnessed, "api": base})
     else:
@@ -236,6 +240,11 @@ def _run(
             console.print(f"  nomor perkara / case ref : {receipt['caseRef']}")
             console.print(f"  kode akses / access code : {receipt['accessCode']}", soft_wrap=True)
             console.print(f"  {receipt['url']}", soft_wrap=True)
+            if receipt["offlineUrl"]:
+                console.print(
+                    f"  tanda terima dengan bukti (QR, tanpa internet) / self-proving receipt: {receipt['offlineUrl']}",
+                    soft_wrap=True,
+                )
         console.print(f"\ncitizen page {base}/   auditor dashboard {base}/audit   API {base}/docs")
     if no_serve:
         runtime.close()
@@ -253,6 +262,18 @@ def _run(
     finally:
         if agency is not None:
             agency.stop.set()
+
+
+def _receipt_proof(runtime: Runtime, receipt: dict[str, Any]) -> str | None:
+    """The self-proving receipt (FORMATS 16.6) of the case's newest covered step, or None before one."""
+    from ledger.core.commitment import case_commitment
+    from ledger.errors import NotFound
+
+    commitment = case_commitment(parse_access_code(receipt["accessCode"]), receipt["caseRef"])
+    try:
+        return runtime.ledger.case_receipt(commitment).encode()
+    except NotFound:
+        return None
 
 
 def _open_live_case(runtime: Runtime, keys: dict[str, bytes], seed: int) -> CaseState:

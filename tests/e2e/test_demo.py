@@ -14,6 +14,7 @@ from ledger.config import Settings
 from ledger.core.bundle import ProofBundle
 from ledger.core.commitment import case_commitment, parse_access_code
 from ledger.core.policy import Policy
+from ledger.core.receipt_proof import ReceiptProof, verify_receipt
 from ledger.core.tlog_proof import TlogProof, verify_tlog_proof
 from ledger.core.verify import verify_bundle
 from ledger.runtime import open_store
@@ -69,6 +70,11 @@ def test_demo_prepares_receipts_that_verify_and_is_safe_to_rerun(tmp_path):
         proof = TlogProof.parse(ledger.tlog_proof(first_leaf).proof.serialize())
         assert verify_tlog_proof(proof, proof.leaf_hash(), policy).quorum_met
         assert len(report.checked) == 5  # offline: chain and registry steps need their trust inputs
+        # the printed receipt's QR link carries a self-proving receipt of the case's newest step (16.6)
+        proof_text = receipt["offlineUrl"].split("&proof=", 1)[1]
+        assert receipt["offlineUrl"].startswith(receipt["url"] + "&proof=") and len(proof_text) < 2048
+        checked = verify_receipt(ReceiptProof.decode(proof_text), policy)
+        assert checked.checked.quorum_met and checked.receipt.event.case_commitment == commitment
     audit = subprocess.run(
         [sys.executable, "-m", "ledger.cli", "audit", "--data-dir", str(tmp_path / "demo"), "--json"],
         env={**os.environ, "SAKSI_PASSWORD": "saksi-demo-only"}, capture_output=True, text=True, timeout=300,

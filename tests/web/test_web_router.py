@@ -82,3 +82,20 @@ def test_api_docs_come_from_this_server(web_client: TestClient) -> None:
         served = web_client.get(f"/static/{asset}")
         assert served.status_code == 200 and served.headers["content-type"].startswith(kind), asset
     assert web_client.get("/redoc").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("accept", "coding"),
+    [("gzip, deflate, br", "br"), ("gzip, deflate", "gzip"), ("br;q=0, gzip", "gzip"), ("", None), ("identity", None)],
+)
+def test_pages_and_assets_are_sent_compressed_to_clients_that_accept_it(
+    web_client: TestClient, built_pages, accept: str, coding: str | None
+) -> None:
+    for url, name in (("/", "citizen.html"), ("/static/citizen.js", "citizen.js"), ("/static/saksi.css", "saksi.css")):
+        response = web_client.get(url, headers={"Accept-Encoding": accept})
+        assert response.status_code == 200 and response.headers["vary"] == "Accept-Encoding"
+        assert response.headers.get("content-encoding") == coding, url
+        # httpx decodes gzip itself (and, without a brotli package, leaves br as sent)
+        suffix = ".br" if coding == "br" else ""
+        assert response.content == (built_pages / (name + suffix)).read_bytes()
+    assert web_client.get("/static/citizen.js.br").status_code == 404  # only through negotiation

@@ -12,17 +12,21 @@ import { bindComplaints, renderComplaint, toggleComplaint } from './citizen_comp
 import { renderChecks, renderSummary, renderTimeline, renderVerdict } from './citizen_view.js';
 import { h, replace, request, setupLanguage } from './dom.js';
 import { follow } from './live.js';
+import { saveTrust } from './trust.js';
 import { addStrings, t } from './i18n.js';
 import * as strings from './i18n/citizen.js';
 import {
   caseCommitment,
   chainRootAt,
   checkCase,
+  decodeReceipt,
   formatAccessCode,
   normalizeCaseRef,
   parseAccessCode,
   parseDomain,
+  parsePolicy,
   toHex,
+  verifyReceipt,
 } from './core/index.js';
 
 // A case whose newest events wait for an anchored checkpoint (a complaint just filed, say) is checked
@@ -43,10 +47,39 @@ const $ = (id) => document.getElementById(id);
 
 addStrings(strings);
 
-/** The receipt and its QR encoder load only when a receipt is printed (a chunk of their own). */
-async function printLater(...args) {
-  const { printReceipt } = await import('./receipt.js');
-  printReceipt(...args);
+/** Print the case's receipt: with the self-proving proof of its newest covered step in the QR code when
+ * the server gives one that this page verifies (FORMATS 16.6). The receipt and its QR encoder, and the
+ * receipt checker, load only then (chunks of their own). */
+async function printLater(titleKey, ref, code) {
+  const [{ printReceipt }, proof] = await Promise.all([import('./receipt.js'), verifiedProof(state.lookup)]);
+  printReceipt(titleKey, ref, code, proof);
+}
+
+async function verifiedProof(found) {
+  if (!found?.info?.witnessPolicy) return null;
+  const answer = await fetch(`/v1/cases/${found.commitment}/receipt`, { headers: { accept: 'text/plain' } }).catch(() => null);
+  if (!answer?.ok) return null;
+  const text = (await answer.text()).trim();
+  try {
+    const receipt = await decodeReceipt(text);
+    verifyReceipt(receipt, parsePolicy(found.info.witnessPolicy));
+    return { text, caseSeq: receipt.event.caseSeq };
+  } catch {
+    return null; // never print a proof this page could not verify
+  }
+}
+
+/** Check a self-proving receipt (a link, pasted text, or a photo of its QR code); works offline. The
+ * checker and its words are a chunk of their own (the service worker keeps it for offline use). */
+async function checkReceiptFrom(source) {
+  const check = await import('./receipt_check.js');
+  return source instanceof Blob ? check.checkReceiptImage(source) : check.checkReceipt(source);
+}
+
+/** What this page checks receipts against offline: refreshed on every visit that is online. */
+async function refreshTrust() {
+  const [info, agencies] = await Promise.all([request('/v1/info'), request('/v1/agencies')]);
+  if (info.ok && agencies.ok) saveTrust(info.data, agencies.data.agencies);
 }
 
 // --- looking a case up ------------------------------------------------------------------------------
@@ -86,6 +119,7 @@ async function lookup(refText, codeText, { quiet = false } = {}) {
       request(`/v1/cases/${c}`),
       request('/v1/agencies'),
     ]);
+    if (info.ok && agencies.ok) saveTrust(info.data, agencies.data.agencies); // for receipts checked offline
     const problem = httpProblem(timeline) ?? httpProblem(info) ?? httpProblem(agencies);
     if (problem) return quiet ? retryLater() : fail(problem, 'case-ref');
     let bundle = null;
@@ -306,6 +340,7 @@ function fromFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   const ref = params.get('ref');
   const code = params.get('code');
+  if (params.get('proof')) checkReceiptFrom(location.hash); // checked here first: it needs no network
   if (ref && !code) {
     $('case-ref').value = ref;
     fail({ key: 'err.codeMissing' }, 'access-code');
@@ -336,6 +371,16 @@ function start() {
     }
   });
   window.addEventListener('hashchange', fromFragment);
+  $('receipt-file').addEventListener('change', (ev) => {
+    const file = ev.target.files?.[0];
+    if (file) checkReceiptFrom(file);
+  });
+  $('receipt-check').addEventListener('click', () => checkReceiptFrom($('receipt-paste').value));
+  // the checker and its QR decoder load as soon as the citizen turns to the receipt card, while online
+  for (const kind of ['pointerdown', 'focusin']) {
+    $('receipt-card').addEventListener(kind, () => import('./receipt_check.js').then((m) => m.warm()), { once: true });
+  }
+  refreshTrust();
   renderForm();
   fromFragment();
   document.body.dataset.ready = 'true';

@@ -8,8 +8,8 @@ import { formatDate, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
-export function receiptLink(ref, code) {
-  const params = new URLSearchParams({ ref, code });
+export function receiptLink(ref, code, proof = null) {
+  const params = new URLSearchParams({ ref, code, ...(proof ? { proof } : {}) });
   return `${location.origin}/#${params.toString()}`;
 }
 
@@ -21,22 +21,24 @@ export async function qrSvg(text) {
   return holder;
 }
 
-async function receiptBody(titleKey, ref, code) {
-  const link = receiptLink(ref, code);
+async function receiptBody(titleKey, ref, code, proof) {
+  const link = receiptLink(ref, code, proof?.text);
   return [
     h('h2', {}, t(titleKey)),
     h('dl', { class: 'facts stacked' }, h('dt', {}, t('form.ref')), h('dd', { class: 'mono strong' }, ref), h('dt', {}, t('form.code')), h('dd', { class: 'mono code' }, code)),
     await qrSvg(link),
     h('p', {}, t('receipt.scan')),
-    h('p', { class: 'mono small break' }, `${t('receipt.link')}: ${link}`),
+    proof ? h('p', { class: 'small', id: 'receipt-proof-note' }, t('receipt.proofIncluded', { n: proof.caseSeq })) : null,
+    h('p', { class: 'mono small break' }, `${t('receipt.link')}: ${receiptLink(ref, code)}`),
     h('p', { class: 'warning' }, t('receipt.keep')),
     h('p', { class: 'small' }, t('receipt.printed', { date: formatDate(Date.now()) })),
   ];
 }
 
-export async function printReceipt(titleKey, ref, code) {
+/** Print the receipt; `proof` ({text, caseSeq}: a self-proving receipt the page verified) goes in its QR code. */
+export async function printReceipt(titleKey, ref, code, proof = null) {
   const receipt = $('receipt');
-  replace(receipt, await receiptBody(titleKey, ref, code));
+  replace(receipt, await receiptBody(titleKey, ref, code, proof));
   document.body.classList.add('print-receipt');
   const done = () => {
     document.body.classList.remove('print-receipt');

@@ -148,6 +148,12 @@ export const id = {
   'receipt.scan': 'Pindai kode QR untuk membuka dan memeriksa perkara ini.',
   'receipt.printed': 'Dicetak {date}',
   'receipt.link': 'Tautan',
+  'receipt.proofIncluded': 'Kode QR ini juga membawa bukti langkah {n}: dapat diperiksa di halaman Saksi tanpa internet.',
+  'receiptCheck.title': 'Periksa tanda terima, tanpa internet',
+  'receiptCheck.intro': 'Kode QR pada tanda terima cetak membawa bukti langkah itu sendiri: halaman ini memeriksanya di perangkat ini, juga tanpa sinyal.',
+  'receiptCheck.photo': 'Foto kode QR tanda terima',
+  'receiptCheck.paste': 'Atau tempel tautan atau bukti dari tanda terima',
+  'receiptCheck.submit': 'Periksa tanda terima',
 
   'complaint.heading': 'Ajukan pengaduan',
   'complaint.intro':
@@ -325,6 +331,12 @@ export const en = {
   'receipt.scan': 'Scan the QR code to open and check this case.',
   'receipt.printed': 'Printed {date}',
   'receipt.link': 'Link',
+  'receipt.proofIncluded': 'This QR code also carries the proof of step {n}: it can be checked on the Saksi page without internet.',
+  'receiptCheck.title': 'Check a receipt, without internet',
+  'receiptCheck.intro': 'The QR code on a printed receipt carries the proof of its step: this page checks it on this device, with no signal too.',
+  'receiptCheck.photo': "Photo of the receipt's QR code",
+  'receiptCheck.paste': 'Or paste the link or the proof from the receipt',
+  'receiptCheck.submit': 'Check the receipt',
 
   'complaint.heading': 'File a complaint',
   'complaint.intro':
