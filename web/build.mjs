@@ -2,6 +2,7 @@
 // Everything the pages load is bundled here: nothing comes from a CDN at run time.
 
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +39,20 @@ await build({
 });
 await build({ ...common, entryPoints: { audit: join(web, 'src', 'audit.js'), saksi: join(web, 'src', 'style.css') } });
 
-for (const file of ['citizen.html', 'audit.html', 'favicon.svg']) await cp(join(web, file), join(out, file));
+for (const file of ['citizen.html', 'audit.html', 'favicon.svg', 'manifest.webmanifest']) await cp(join(web, file), join(out, file));
+
+// The service worker: every file of the citizen page (its chunks loaded on demand too, so that a receipt
+// can be checked offline), versioned by their contents, so that a new build replaces the old copies.
+{
+  const files = (await readdir(out)).filter((n) => /^(citizen\.js|chunk-.*\.js|saksi\.css|favicon\.svg)$/.test(n)).sort();
+  const precache = ['/', '/manifest.webmanifest', ...files.map((n) => `/static/${n}`)];
+  const digest = createHash('sha256');
+  for (const n of [...files, 'citizen.html', 'manifest.webmanifest']) digest.update(n).update(await readFile(join(out, n)));
+  const worker = (await readFile(join(web, 'sw.js'), 'utf8'))
+    .replace("'__VERSION__'", JSON.stringify(digest.digest('hex').slice(0, 16)))
+    .replace('__PRECACHE__', JSON.stringify(precache));
+  await writeFile(join(out, 'sw.js'), worker);
+}
 
 // The API documentation at /docs: Swagger UI from its npm package (pinned), served from here too.
 const swagger = join(root, 'node_modules', 'swagger-ui-dist');
@@ -51,7 +65,7 @@ for (const [file, as] of [
 // Every page and asset also compressed beside it (name.br, name.gz): the server sends these to clients
 // that accept them (api/routers/web.py), so what a phone downloads is the compressed size.
 for (const name of await readdir(out)) {
-  if (!/\.(js|css|html|svg|txt)$/.test(name)) continue;
+  if (!/\.(js|css|html|svg|txt|webmanifest)$/.test(name)) continue;
   const data = await readFile(join(out, name));
   await writeFile(join(out, `${name}.gz`), gzipSync(data, { level: 9 }));
   await writeFile(join(out, `${name}.br`), brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));

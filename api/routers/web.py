@@ -34,6 +34,7 @@ _CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
     ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
 }
 _ASSET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SOURCE_RE = re.compile(r"[A-Za-z0-9.\-\[\]:]+")
@@ -128,6 +129,19 @@ def _file(request: Request, path: Path) -> Response:
 async def citizen_page(request: Request) -> Response:
     """The citizen page: look up, verify and keep a case, file a complaint."""
     return _file(request, DIST / "citizen.html")
+
+
+@router.api_route("/sw.js", methods=["GET", "HEAD"])
+async def service_worker(request: Request) -> Response:
+    """The citizen page's service worker (web/sw.js): its own code kept for use with no network. At the
+    root, so that its scope is the page; never cached by HTTP, so that a new build is found at once."""
+    return _file(request, DIST / "sw.js")
+
+
+@router.api_route("/manifest.webmanifest", methods=["GET", "HEAD"])
+async def web_manifest(request: Request) -> Response:
+    """The citizen page as an installable web app."""
+    return _file(request, DIST / "manifest.webmanifest")
 
 
 @router.api_route("/audit", methods=["GET", "HEAD"])

@@ -13,7 +13,8 @@ import { renderChecks, renderSummary, renderTimeline, renderVerdict } from './ci
 import { h, replace, request, setupLanguage } from './dom.js';
 import { follow } from './live.js';
 import { saveTrust } from './trust.js';
-import { addStrings, t } from './i18n.js';
+import { loadCase, saveCase } from './offline_store.js';
+import { addStrings, formatDate, t } from './i18n.js';
 import * as strings from './i18n/citizen.js';
 import {
   caseCommitment,
@@ -24,6 +25,8 @@ import {
   normalizeCaseRef,
   parseAccessCode,
   parseDomain,
+  parseHex,
+  parseJson,
   parsePolicy,
   toHex,
   verifyReceipt,
@@ -121,6 +124,7 @@ async function lookup(refText, codeText, { quiet = false } = {}) {
     ]);
     if (info.ok && agencies.ok) saveTrust(info.data, agencies.data.agencies); // for receipts checked offline
     const problem = httpProblem(timeline) ?? httpProblem(info) ?? httpProblem(agencies);
+    if (problem?.key === 'err.network' && !quiet && (await fromKeptCopy(ref, code, key, commitment))) return undefined;
     if (problem) return quiet ? retryLater() : fail(problem, 'case-ref');
     let bundle = null;
     let bundleText = null;
@@ -156,7 +160,12 @@ async function lookup(refText, codeText, { quiet = false } = {}) {
     } catch (err) {
       error = err.message;
     }
-    state.lookup = { ref, code, commitment: c, info: info.data, timeline: current.data, bundleText, chain, result, error, agencies: agencies.data.agencies ?? [], live: null };
+    state.lookup = { ref, code, commitment: c, info: info.data, timeline: current.data, bundleText, chain, result, error, agencies: agencies.data.agencies ?? [], live: null, keptAt: null };
+    if (result) {
+      // what was verified, kept on this device (encrypted with the case key) to open again offline
+      const chainKept = chain ? { rpc: chain.rpc, root: chain.root ? toHex(chain.root) : null, error: chain.error ?? null } : null;
+      saveCase(key, c, { savedAt: Date.now(), info: info.text, timeline: current.text, bundle: bundleText, agencies: agencies.text, chain: chainKept });
+    }
     if (!quiet) state.complaint = { open: false, category: 'general', message: '', sending: false, error: null, receipt: null };
   } finally {
     state.busy = false;
@@ -192,6 +201,31 @@ function goLive() {
     },
     reload: () => lookup(found.ref, found.code, { quiet: true }),
   });
+  return true;
+}
+
+/** No network: show the copy of the case kept on this device, verified again here, and how old it is;
+ * look it up again as soon as the browser is back online. False when no copy is kept. */
+async function fromKeptCopy(ref, code, key, commitment) {
+  const c = toHex(commitment);
+  const kept = await loadCase(key, c);
+  if (!kept) return false;
+  const info = parseJson(kept.info);
+  const timeline = parseJson(kept.timeline);
+  const agencies = parseJson(kept.agencies).agencies ?? [];
+  const chain = kept.chain ? { rpc: kept.chain.rpc, ...(kept.chain.root ? { root: parseHex('root', kept.chain.root, 32) } : { error: kept.chain.error }) } : null;
+  let result = null;
+  let error = null;
+  try {
+    result = checkCase({ commitment, info, timeline, bundle: kept.bundle ? parseJson(kept.bundle) : null, agencies, chain });
+  } catch (err) {
+    error = err.message;
+  }
+  state.busy = false;
+  state.lookup = { ref, code, commitment: c, info, timeline, bundleText: kept.bundle, chain, result, error, agencies, live: null, keptAt: kept.savedAt };
+  renderForm();
+  renderResult({ focus: true });
+  window.addEventListener('online', () => state.lookup?.commitment === c && lookup(ref, code, { quiet: true }), { once: true });
   return true;
 }
 
@@ -291,7 +325,9 @@ function renderResult({ focus = false } = {}) {
     return;
   }
   const { result } = found;
-  const live = h('p', { class: 'hint live-status', id: 'live-status', 'data-mode': found.live ?? '', 'aria-live': 'off' }, found.live ? t(`live.${found.live}`) : '');
+  const live = found.keptAt
+    ? h('p', { class: 'hint live-status offline-note', id: 'live-status', 'data-mode': 'offline' }, t('offline.kept', { date: formatDate(found.keptAt) }))
+    : h('p', { class: 'hint live-status', id: 'live-status', 'data-mode': found.live ?? '', 'aria-live': 'off' }, found.live ? t(`live.${found.live}`) : '');
   replace(root, renderVerdict(result), live, renderSummary(found), renderTimeline(found), renderChecks(found), renderActions(found));
   announce(t(`verdict.${result.verdict}.title`));
   if (focus) {
@@ -354,6 +390,8 @@ function fromFragment() {
 }
 
 function start() {
+  // the page's own code, kept on this device by its service worker (web/sw.js), opens with no network
+  navigator.serviceWorker?.register('/sw.js').catch(() => undefined);
   bindComplaints({ state, renderResult, announce });
   setupLanguage(() => {
     renderForm();
